@@ -1,0 +1,19 @@
+# The production image: gunicorn serving Evidence Atlas, static files by WhiteNoise.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir -e .
+COPY . .
+# collectstatic needs settings that load; the real key comes from the environment.
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+
+RUN useradd --create-home --uid 1000 atlas && chown -R atlas /app
+USER atlas
+
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]

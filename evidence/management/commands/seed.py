@@ -1,0 +1,142 @@
+"""Load the seed data set: its claims, studies and graded evidence links.
+
+Idempotent: a second run finds everything in place and writes nothing (no
+new rows, no changed timestamps, no history entries).
+"""
+
+import csv
+import json
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from studies.models import EntryMethod
+from studies.services import CREATED, UNCHANGED, UPDATED, study_upsert
+
+from ...models import Claim, Evidence, Status
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+CHANGE_REASON = "Seed data set (evidence/seed)"
+
+
+def _read_csv(name):
+    with open(SEED_DIR / name, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _study_fields(row):
+    return {
+        "title": row["title"],
+        "authors": [name.strip() for name in row["authors"].split(";") if name.strip()],
+        "authors_et_al": row["authors_et_al"] == "yes",
+        "year": int(row["year"]) if row["year"] else None,
+        "journal": row["journal"],
+        "doi": row["doi"],
+        "pmid": row["pmid"],
+        "url": row["url"],
+        "abstract": row["abstract"],
+        "design": row["design"],
+        "design_detail": row["design_detail"],
+        "population": row["population"],
+        "population_detail": row["population_detail"],
+        "sample_size": int(row["sample_size"]) if row["sample_size"] else None,
+        "dose": row["dose"],
+    }
+
+
+def _save_if_changed(instance, values):
+    """Apply ``values``; save only when one of them differs. Returns the outcome."""
+    changed = [
+        name for name, value in values.items() if getattr(instance, name) != value
+    ]
+    if instance.pk and not changed:
+        return UNCHANGED
+    for name in changed:
+        setattr(instance, name, values[name])
+    created = instance.pk is None
+    instance._change_reason = CHANGE_REASON
+    instance.save()
+    return CREATED if created else UPDATED
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the seed data set (claims, studies, evidence links). Safe to run again."
+    )
+
+    def handle(self, *args, **options):
+        tally = {
+            kind: {CREATED: 0, UPDATED: 0, UNCHANGED: 0}
+            for kind in ("claims", "studies", "links")
+        }
+        try:
+            with transaction.atomic():
+                claims = self._load_claims(tally["claims"])
+                studies = self._load_studies(tally["studies"])
+                self._load_links(claims, studies, tally["links"])
+        except ValidationError as error:
+            raise CommandError(
+                f"The seed data set is invalid, nothing was loaded: {error}"
+            ) from error
+        for kind, counts in tally.items():
+            self.stdout.write(
+                f"{kind}: {counts[CREATED]} created, {counts[UPDATED]} updated, "
+                f"{counts[UNCHANGED]} unchanged"
+            )
+        self.stdout.write(self.style.SUCCESS("Seed data set loaded."))
+
+    def _load_claims(self, tally):
+        claims = {}
+        with open(SEED_DIR / "claims.json", encoding="utf-8") as handle:
+            for row in json.load(handle):
+                claim = Claim.objects.filter(slug=row["slug"]).first() or Claim(
+                    slug=row["slug"]
+                )
+                outcome = _save_if_changed(
+                    claim,
+                    {
+                        "statement": row["statement"],
+                        "description": row["description"],
+                        "topic": row["topic"],
+                        "status": Status.PUBLISHED,
+                    },
+                )
+                tally[outcome] += 1
+                claims[claim.slug] = claim
+        return claims
+
+    def _load_studies(self, tally):
+        studies = {}
+        for row in _read_csv("studies.csv"):
+            try:
+                study, outcome = study_upsert(
+                    fields=_study_fields(row),
+                    entry_method=EntryMethod.SEED,
+                    change_reason=CHANGE_REASON,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    f"study {row['ref']!r}: {error.messages}"
+                ) from error
+            tally[outcome] += 1
+            studies[row["ref"]] = study
+        return studies
+
+    def _load_links(self, claims, studies, tally):
+        for row in _read_csv("evidence.csv"):
+            claim, study = claims[row["claim"]], studies[row["study"]]
+            link = Evidence.objects.filter(
+                claim=claim, study=study
+            ).first() or Evidence(claim=claim, study=study)
+            outcome = _save_if_changed(
+                link,
+                {
+                    "evidence_type": row["evidence_type"],
+                    "direction": row["direction"],
+                    "finding": row["finding"],
+                    "status": Status.PUBLISHED,
+                },
+            )
+            tally[outcome] += 1

@@ -1,0 +1,247 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+
+from studies.models import validate_not_blank
+
+from .profile import counts_from_rows, empty_counts, evidence_profile
+
+STATEMENT_MAX_LENGTH = 1000
+SLUG_MAX_LENGTH = 120
+
+
+class Topic(models.TextChoices):
+    MECHANISM = "mechanism", "Mechanism"
+    EFFECT = "effect", "Effect"
+    RISK = "risk", "Risk"
+
+
+class EvidenceType(models.TextChoices):
+    CONTROLLED = "controlled", "Controlled"
+    SELF_REPORT = "self_report", "Self-report"
+    ANECDOTAL = "anecdotal", "Anecdotal"
+
+
+class Direction(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    MIXED = "mixed", "Mixed"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    RETRACTED = "retracted", "Retracted"
+
+
+def unique_slug_for(statement, *, exclude_pk=None):
+    """A slug derived from ``statement`` that no other claim uses yet."""
+    base = slugify(statement)[: SLUG_MAX_LENGTH - 8].strip("-") or "claim"
+    slug, suffix = base, 2
+    taken = Claim.objects.exclude(pk=exclude_pk).filter(slug__startswith=base)
+    existing = set(taken.values_list("slug", flat=True))
+    while slug in existing:
+        slug = f"{base}-{suffix}"
+        suffix += 1
+    return slug
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self):
+        """Claims the public may see."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def search(self, query):
+        """Claims whose statement or description contains ``query``."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.filter(
+            Q(statement__icontains=query) | Q(description__icontains=query)
+        )
+
+
+class Claim(models.Model):
+    """A statement about the subject, judged by the evidence linked to it."""
+
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text="Permanent address of the claim; derived from the statement when left empty.",
+    )
+    statement = models.CharField(
+        max_length=STATEMENT_MAX_LENGTH, validators=[validate_not_blank]
+    )
+    description = models.TextField(blank=True)
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # The evidence profile, kept in step with the published links by
+    # services.claim_profile_refresh so that lists never aggregate links.
+    evidence_count = models.PositiveIntegerField(default=0, editable=False)
+    strength_score = models.SmallIntegerField(default=0, editable=False)
+    profile_counts = models.JSONField(default=empty_counts, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords(
+        excluded_fields=["evidence_count", "strength_score", "profile_counts"]
+    )
+
+    class Meta:
+        ordering = ["topic", "statement"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(statement=""), name="claim_statement_not_empty"
+            ),
+            models.CheckConstraint(condition=~Q(slug=""), name="claim_slug_not_empty"),
+            models.CheckConstraint(
+                condition=Q(topic__in=Topic.values), name="claim_topic_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="claim_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "topic"], name="claim_status_topic_idx"),
+            models.Index(fields=["strength_score"], name="claim_strength_idx"),
+            models.Index(fields=["evidence_count"], name="claim_evidence_count_idx"),
+        ]
+
+    def __str__(self):
+        return self.statement
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("evidence:claim-detail", args=[self.slug])
+
+    def clean_fields(self, exclude=None):
+        self.statement = (self.statement or "").strip()
+        if not self.slug and self.statement:
+            self.slug = unique_slug_for(self.statement, exclude_pk=self.pk)
+        super().clean_fields(exclude=exclude)
+
+    @property
+    def profile(self):
+        """The claim's :class:`~evidence.profile.EvidenceProfile` (no query)."""
+        return evidence_profile(self.profile_counts)
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def published(self):
+        """Links the public may see: published links of published claims."""
+        return self.filter(status=Status.PUBLISHED, claim__status=Status.PUBLISHED)
+
+    def for_list(self):
+        """Links with the claim and study each row shows, in one query."""
+        return self.select_related("claim", "study", "added_by")
+
+    def profile_rows(self):
+        """``(evidence_type, direction, n)`` rows of these links."""
+        return (
+            self.order_by()
+            .values_list("evidence_type", "direction")
+            .annotate(number=Count("id"))
+        )
+
+    def profile_counts(self):
+        """A type × direction count table of these links."""
+        return counts_from_rows(self.profile_rows())
+
+
+class Evidence(models.Model):
+    """One graded link between a claim and a study."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    study = models.ForeignKey(
+        "studies.Study", on_delete=models.PROTECT, related_name="evidence"
+    )
+    evidence_type = models.CharField(max_length=20, choices=EvidenceType.choices)
+    direction = models.CharField(max_length=20, choices=Direction.choices)
+    finding = models.TextField(
+        validators=[validate_not_blank],
+        help_text="What the study found for this claim, in the curator's words.",
+    )
+    quote = models.TextField(
+        blank=True, help_text="Optional: a short quotation from the study."
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence_added",
+        editable=False,
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "evidence link"
+        verbose_name_plural = "evidence links"
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "study"],
+                name="evidence_one_link_per_claim_and_study",
+                violation_error_message="This study is already linked to this claim.",
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_type__in=EvidenceType.values),
+                name="evidence_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values),
+                name="evidence_direction_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=Status.values), name="evidence_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(finding=""), name="evidence_finding_not_empty"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["claim", "status", "evidence_type", "direction"],
+                name="evidence_claim_profile_idx",
+            ),
+            models.Index(fields=["study", "status"], name="evidence_study_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()}: {self.claim_id} ← {self.study_id}"
+
+    def save(self, *args, **kwargs):
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("evidence:claim-detail", args=[self.claim.slug])
+
+    def clean_fields(self, exclude=None):
+        self.finding = (self.finding or "").strip()
+        super().clean_fields(exclude=exclude)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so that moving a link to another claim refreshes both.
+        instance._loaded_claim_id = instance.__dict__.get("claim_id")
+        return instance

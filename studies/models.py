@@ -1,0 +1,283 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from .identifiers import (
+    doi_url,
+    is_short_doi,
+    is_valid_doi,
+    is_valid_pmid,
+    normalize_doi,
+    normalize_pmid,
+    normalize_title,
+    pubmed_url,
+)
+
+EARLIEST_YEAR = 1900
+# The database refuses anything past this; the model refuses anything past
+# next year (in-press articles), which a constraint cannot express.
+LATEST_YEAR_IN_DATABASE = 2200
+TITLE_MAX_LENGTH = 1000
+
+
+def latest_publication_year():
+    return datetime.date.today().year + 1
+
+
+def validate_publication_year(value):
+    if value is None:
+        return
+    latest = latest_publication_year()
+    if not EARLIEST_YEAR <= value <= latest:
+        raise ValidationError(
+            "Enter a year between %(earliest)s and %(latest)s.",
+            code="year_out_of_range",
+            params={"earliest": EARLIEST_YEAR, "latest": latest},
+        )
+
+
+def validate_doi(value):
+    if value and not is_valid_doi(normalize_doi(value)):
+        hint = (
+            " Short DOIs (10/abc) cannot be expanded offline: put the link in URL."
+            if is_short_doi(value)
+            else ""
+        )
+        raise ValidationError(
+            "Enter a DOI of the form 10.<registrant>/<suffix>, e.g. 10.1038/s41586-024-07624-5."
+            + hint,
+            code="invalid_doi",
+        )
+
+
+def validate_pmid(value):
+    if value and not is_valid_pmid(normalize_pmid(value)):
+        raise ValidationError(
+            "Enter a PubMed ID as digits only, e.g. 33852780.", code="invalid_pmid"
+        )
+
+
+def validate_not_blank(value):
+    if not str(value).strip():
+        raise ValidationError("This field cannot be blank.", code="blank")
+
+
+class Design(models.TextChoices):
+    RCT = "rct", "Randomised or placebo-controlled trial"
+    CONTROLLED = "controlled", "Controlled lab or imaging study"
+    OPEN_LABEL = "open_label", "Open-label trial"
+    NATURALISTIC = "naturalistic", "Prospective / naturalistic study"
+    SURVEY = "survey", "Survey"
+    QUALITATIVE = "qualitative", "Interview study"
+    CASE_REPORT = "case_report", "Case report"
+    TESTIMONIAL = "testimonial", "Anecdotal account"
+    ANIMAL = "animal", "Animal study"
+    IN_VITRO = "in_vitro", "In-vitro study"
+    REVIEW = "review", "Review"
+    META_ANALYSIS = "meta_analysis", "Meta-analysis"
+
+
+class Population(models.TextChoices):
+    CLINICAL = "clinical", "People with a condition"
+    HEALTHY = "healthy", "Healthy / non-clinical people"
+    ANIMAL = "animal", "Animals"
+    CELLS = "cells", "Cells"
+    OTHER = "other", "Other"
+
+
+class Dose(models.TextChoices):
+    MICRO = "micro", "Microdose"
+    MACRO = "macro", "Full dose"
+    NA = "na", "Not applicable"
+
+
+class EntryMethod(models.TextChoices):
+    MANUAL = "manual", "Typed in"
+    IMPORT = "import", "Imported from a citation file"
+    DOI_LOOKUP = "doi_lookup", "Looked up by DOI"
+    SEED = "seed", "Seed data set"
+    SYNTHETIC = "synthetic", "Synthetic benchmark data"
+
+
+class StudyQuerySet(models.QuerySet):
+    def search(self, query):
+        """Studies whose title, authors, journal or abstract contain ``query``."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        return self.annotate(_authors_text=Cast("authors", models.TextField())).filter(
+            Q(title__icontains=query)
+            | Q(_authors_text__icontains=query)
+            | Q(journal__icontains=query)
+            | Q(abstract__icontains=query)
+        )
+
+
+class Study(models.Model):
+    """A publication, report or anecdotal source that evidence can cite."""
+
+    title = models.CharField(
+        max_length=TITLE_MAX_LENGTH, validators=[validate_not_blank]
+    )
+    authors = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Authors in order, each as "Surname Initials", e.g. "Ly C".',
+    )
+    authors_et_al = models.BooleanField(
+        "more authors",
+        default=False,
+        help_text="The author list above is abridged: the study has further authors.",
+    )
+    year = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[validate_publication_year],
+        help_text="Leave empty for an undated source such as an anecdotal account.",
+    )
+    journal = models.CharField(max_length=300, blank=True)
+    doi = models.CharField(
+        "DOI",
+        max_length=255,
+        blank=True,
+        validators=[validate_doi],
+        help_text="Stored without https://doi.org/ and in lower case.",
+    )
+    pmid = models.CharField(
+        "PMID", max_length=12, blank=True, validators=[validate_pmid]
+    )
+    url = models.URLField("URL", max_length=500, blank=True)
+    abstract = models.TextField(blank=True)
+    design = models.CharField(max_length=20, choices=Design.choices, blank=True)
+    design_detail = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="e.g. double-blind crossover, niacin placebo",
+    )
+    population = models.CharField(max_length=20, choices=Population.choices, blank=True)
+    population_detail = models.CharField(
+        max_length=300, blank=True, help_text="e.g. treatment-resistant depression"
+    )
+    sample_size = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    dose = models.CharField(max_length=10, choices=Dose.choices, blank=True)
+    # The normalised title, for finding duplicates across exports that
+    # differ in case, accents or punctuation.
+    title_key = models.CharField(
+        max_length=TITLE_MAX_LENGTH, editable=False, db_index=True
+    )
+    entry_method = models.CharField(
+        max_length=20,
+        choices=EntryMethod.choices,
+        default=EntryMethod.MANUAL,
+        editable=False,
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = StudyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "studies"
+        ordering = ["-year", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["doi"],
+                condition=~Q(doi=""),
+                name="study_doi_unique_when_present",
+                violation_error_message="A study with this DOI already exists.",
+            ),
+            models.UniqueConstraint(
+                fields=["pmid"],
+                condition=~Q(pmid=""),
+                name="study_pmid_unique_when_present",
+                violation_error_message="A study with this PMID already exists.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(title=""), name="study_title_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True)
+                | Q(year__gte=EARLIEST_YEAR, year__lte=LATEST_YEAR_IN_DATABASE),
+                name="study_year_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(doi="") | Q(doi__startswith="10.", doi__contains="/"),
+                name="study_doi_syntax",
+            ),
+            models.CheckConstraint(
+                condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1),
+                name="study_sample_size_positive",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["year"], name="study_year_idx"),
+            models.Index(
+                fields=["design", "population", "dose"], name="study_grading_idx"
+            ),
+        ]
+
+    def __str__(self):
+        year = f" ({self.year})" if self.year else ""
+        return f"{self.authors_display or 'Anonymous'}{year}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        # Every entry point (admin, API, seed, shell, import) stores the same
+        # normalised, validated record; a bad one never reaches the database.
+        self.full_clean()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("studies:detail", args=[self.pk])
+
+    def clean_fields(self, exclude=None):
+        # Normalise before the field checks, so that "PMID: 123" or a DOI
+        # resolver URL is judged (and stored) in its canonical form.
+        self.normalize()
+        super().clean_fields(exclude=exclude)
+
+    def normalize(self):
+        self.title = (self.title or "").strip()
+        self.title_key = normalize_title(self.title)
+        self.doi = normalize_doi(self.doi)
+        self.pmid = normalize_pmid(self.pmid)
+        self.authors = [
+            str(name).strip() for name in (self.authors or []) if str(name).strip()
+        ]
+
+    @property
+    def authors_display(self):
+        """Authors as cited in a list: "Ly C, Greb AC, et al."."""
+        names = list(self.authors or [])
+        if not names:
+            return ""
+        if len(names) > 3:
+            return f"{names[0]}, {names[1]}, et al."
+        shown = ", ".join(names)
+        return f"{shown}, et al." if self.authors_et_al else shown
+
+    @property
+    def citation_short(self):
+        first = (self.authors or ["Anonymous"])[0].split(" ")[0]
+        more = " et al." if len(self.authors or []) > 1 or self.authors_et_al else ""
+        return f"{first}{more} {self.year or 'n.d.'}"
+
+    @property
+    def doi_url(self):
+        return doi_url(self.doi)
+
+    @property
+    def pubmed_url(self):
+        return pubmed_url(self.pmid)
+
+    @property
+    def source_url(self):
+        return self.doi_url or self.pubmed_url or self.url

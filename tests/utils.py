@@ -1,0 +1,25 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def queries_during(action):
+    """Run ``action`` and return how many database queries it made."""
+    with CaptureQueriesContext(connection) as context:
+        action()
+    return len(context.captured_queries)
+
+
+def assert_constant_queries(action, grow):
+    """``action`` makes the same number of queries before and after ``grow()``.
+
+    ``action`` runs once first to warm caches (content types, sessions), so
+    that only the cost of the rows being listed is compared.
+    """
+    action()
+    before = queries_during(action)
+    grow()
+    after = queries_during(action)
+    assert after == before, (
+        f"{before} queries before the data grew, {after} after: an N+1"
+    )
+    return before
