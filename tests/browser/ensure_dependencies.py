@@ -44,7 +44,10 @@ def ensure_axe():
     npm = shutil.which("npm")
     command = f"npm install --prefix {HERE} --no-audit --no-fund"
     if not npm:
-        fail("npm is not installed, and it is needed to fetch axe-core.", "apt-get install -y npm")
+        fail(
+            "npm is not installed, and it is needed to fetch axe-core.",
+            "apt-get install -y npm",
+        )
     print("Installing axe-core for the accessibility scans (npm)...", flush=True)
     result = subprocess.run(
         [npm, "install", "--prefix", str(HERE), "--no-audit", "--no-fund", "--silent"]
