@@ -1,0 +1,152 @@
+"""Claim and evidence filters, shared by the reader pages and the API.
+
+Parameter names and meanings are a public contract (see the API schema).
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from studies.filters import YearRangeMixin, choice_filter
+from studies.models import Design, Dose, Population, Study
+
+from .models import Claim, Direction, Evidence, EvidenceType, Topic
+
+EVIDENCE_TYPE_HELP = (
+    "Kind of evidence: controlled, self_report or anecdotal; repeat for several."
+)
+DIRECTION_HELP = "supports, contradicts or mixed; repeat for several."
+DESIGN_HELP = "Design of the linked study; repeat for several."
+POPULATION_HELP = (
+    "Population of the linked study, e.g. clinical or healthy; repeat for several."
+)
+DOSE_HELP = "Dose in the linked study: micro, macro or na; repeat for several."
+
+# Claim filters that describe one evidence link: given together, they must
+# all hold for the same link.
+LINK_CONDITIONS = {
+    "evidence_type": "evidence_type__in",
+    "direction": "direction__in",
+    "design": "study__design__in",
+    "population": "study__population__in",
+    "dose": "study__dose__in",
+}
+
+
+class ClaimFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Words in the statement or description.",
+    )
+    topic = choice_filter(
+        "topic",
+        Topic.choices,
+        "Topic",
+        "mechanism, effect or risk; repeat for several.",
+    )
+    evidence_type = django_filters.MultipleChoiceFilter(
+        choices=EvidenceType.choices,
+        method="filter_by_link",
+        label="Evidence type",
+        help_text=EVIDENCE_TYPE_HELP,
+    )
+    direction = django_filters.MultipleChoiceFilter(
+        choices=Direction.choices,
+        method="filter_by_link",
+        label="Direction",
+        help_text=DIRECTION_HELP,
+    )
+    design = django_filters.MultipleChoiceFilter(
+        choices=Design.choices,
+        method="filter_by_link",
+        label="Study design",
+        help_text=DESIGN_HELP,
+    )
+    population = django_filters.MultipleChoiceFilter(
+        choices=Population.choices,
+        method="filter_by_link",
+        label="Population",
+        help_text=POPULATION_HELP,
+    )
+    dose = django_filters.MultipleChoiceFilter(
+        choices=Dose.choices, method="filter_by_link", label="Dose", help_text=DOSE_HELP
+    )
+    ordering = django_filters.OrderingFilter(
+        fields={
+            "statement": "statement",
+            "strength_score": "strength",
+            "evidence_count": "evidence_count",
+            "updated": "updated",
+        },
+        label="Order by",
+        help_text="statement, strength, evidence_count or updated; prefix - for descending.",
+    )
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_by_link(self, queryset, name, value):
+        # Applied together in filter_queryset, so that the conditions meet in
+        # one link rather than in any links of the claim.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        conditions = {
+            lookup: self.form.cleaned_data[name]
+            for name, lookup in LINK_CONDITIONS.items()
+            if self.form.cleaned_data.get(name)
+        }
+        if conditions:
+            links = Evidence.objects.published().filter(
+                claim=OuterRef("pk"), **conditions
+            )
+            queryset = queryset.filter(Exists(links))
+        return queryset
+
+
+class EvidenceFilterSet(YearRangeMixin):
+    year_field = "study__year"
+
+    claim = django_filters.ModelMultipleChoiceFilter(
+        queryset=Claim.objects.published(),
+        field_name="claim",
+        to_field_name="slug",
+        label="Claim",
+        help_text="Slug of the claim; repeat for several.",
+    )
+    study = django_filters.ModelMultipleChoiceFilter(
+        queryset=Study.objects.all(),
+        field_name="study",
+        label="Study",
+        help_text="Id of the study; repeat for several.",
+    )
+    evidence_type = choice_filter(
+        "evidence_type", EvidenceType.choices, "Evidence type", EVIDENCE_TYPE_HELP
+    )
+    direction = choice_filter(
+        "direction", Direction.choices, "Direction", DIRECTION_HELP
+    )
+    design = choice_filter("study__design", Design.choices, "Study design", DESIGN_HELP)
+    population = choice_filter(
+        "study__population", Population.choices, "Population", POPULATION_HELP
+    )
+    dose = choice_filter("study__dose", Dose.choices, "Dose", DOSE_HELP)
+    ordering = django_filters.OrderingFilter(
+        fields={
+            "created": "created",
+            "updated": "updated",
+            "study__year": "year",
+            "evidence_type": "evidence_type",
+        },
+        label="Order by",
+        help_text="created, updated, year or evidence_type; prefix - for descending.",
+    )
+
+    class Meta:
+        model = Evidence
+        fields = []

@@ -1,0 +1,106 @@
+"""Study filters, shared by the reader pages and the API.
+
+Parameter names are a public contract: the API schema documents them and
+outside clients rely on them.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef
+
+from evidence.models import Claim, Evidence
+
+from .identifiers import normalize_doi, normalize_pmid
+from .models import Design, Dose, Population, Study
+
+
+class YearRangeMixin(django_filters.FilterSet):
+    """``year_min`` / ``year_max`` on the year of a study (or of a link's study)."""
+
+    year_field = "year"
+
+    year_min = django_filters.NumberFilter(
+        method="filter_year_min",
+        label="From year",
+        help_text="Published in or after this year.",
+    )
+    year_max = django_filters.NumberFilter(
+        method="filter_year_max",
+        label="To year",
+        help_text="Published in or before this year.",
+    )
+
+    def filter_year_min(self, queryset, name, value):
+        return queryset.filter(**{f"{self.year_field}__gte": value})
+
+    def filter_year_max(self, queryset, name, value):
+        return queryset.filter(**{f"{self.year_field}__lte": value})
+
+
+def choice_filter(field_name, choices, label, help_text):
+    """A filter accepting one or several values (``?dose=micro&dose=macro``)."""
+    return django_filters.MultipleChoiceFilter(
+        field_name=field_name,
+        lookup_expr="exact",
+        choices=choices,
+        label=label,
+        help_text=help_text,
+    )
+
+
+class StudyFilterSet(YearRangeMixin):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        help_text="Words in the title, authors, journal or abstract.",
+    )
+    design = choice_filter(
+        "design", Design.choices, "Design", "Study design; repeat for several."
+    )
+    population = choice_filter(
+        "population",
+        Population.choices,
+        "Population",
+        "Who or what was studied; repeat for several.",
+    )
+    dose = choice_filter(
+        "dose", Dose.choices, "Dose", "Dose studied; repeat for several."
+    )
+    doi = django_filters.CharFilter(
+        method="filter_doi", label="DOI", help_text="Exact DOI, in any common form."
+    )
+    pmid = django_filters.CharFilter(
+        method="filter_pmid", label="PMID", help_text="Exact PubMed ID."
+    )
+    claim = django_filters.ModelMultipleChoiceFilter(
+        queryset=Claim.objects.published(),
+        to_field_name="slug",
+        method="filter_claim",
+        label="Claim",
+        help_text="Slug of a claim the study bears on; repeat for several.",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields={"year": "year", "title": "title"},
+        label="Order by",
+        help_text="year, -year, title or -title.",
+    )
+
+    class Meta:
+        model = Study
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def filter_doi(self, queryset, name, value):
+        return queryset.filter(doi=normalize_doi(value))
+
+    def filter_pmid(self, queryset, name, value):
+        return queryset.filter(pmid=normalize_pmid(value))
+
+    def filter_claim(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Evidence.objects.published().filter(
+            study=OuterRef("pk"), claim__in=value
+        )
+        return queryset.filter(Exists(links))
