@@ -1,4 +1,9 @@
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
@@ -13,3 +18,54 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A named API token. A user may hold several and revoke each on its own.
+
+    Only a SHA-256 digest of the key is stored: a leaked database does not
+    leak working tokens. The key itself is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(
+        max_length=100,
+        help_text="What this token is for, e.g. 'meta-analysis notebook'.",
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8,
+        editable=False,
+        help_text="First characters of the key, to recognise it.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(key):
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, name):
+        """Create a token for ``user``; returns ``(token, key)``. Keep the key: it is not stored."""
+        key = secrets.token_hex(20)
+        token = cls.objects.create(
+            user=user, name=name, digest=cls.digest_of(key), prefix=key[:8]
+        )
+        return token, key

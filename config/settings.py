@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every GET, and 304 for a client that already has the response.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,12 +152,57 @@ MEDIA_URL = "media/"
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    # Anonymous users read; writes need the model permissions of the
+    # Curators (add/change) or Editors (delete) group.
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
+    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "config.renderers.CSVRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
+        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
+        "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
+    },
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# How long clients and shared caches may reuse anonymous API reads.
+API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
-    "DESCRIPTION": "Claims, the studies behind them, and graded evidence links.",
+    "DESCRIPTION": (
+        "Claims, the studies behind them, and graded evidence links. Anonymous clients "
+        "read; curators write with a token (`Authorization: Token <key>`, from "
+        "`POST /api/v1/auth/token/`). Lists are paginated (`page`, `page_size` up to "
+        "100), filterable with the documented parameters (invalid values get a 400 "
+        "naming the parameter), and exportable as CSV with `format=csv`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "evidence.models.Status",
+        "DesignEnum": "studies.models.Design",
+        "PopulationEnum": "studies.models.Population",
+    },
 }

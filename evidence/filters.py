@@ -6,7 +6,7 @@ Parameter names and meanings are a public contract (see the API schema).
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from studies.filters import YearRangeMixin, choice_filter
+from studies.filters import choice_filter, year_range_filters
 from studies.models import Design, Dose, Population, Study
 
 from .models import Claim, Direction, Evidence, EvidenceType, Topic
@@ -109,12 +109,11 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class EvidenceFilterSet(YearRangeMixin):
-    year_field = "study__year"
-
+class EvidenceFilterSet(django_filters.FilterSet):
+    year_min, year_max = year_range_filters("study__year")
     claim = django_filters.ModelMultipleChoiceFilter(
         queryset=Claim.objects.published(),
-        field_name="claim",
+        field_name="claim__slug",
         to_field_name="slug",
         label="Claim",
         help_text="Slug of the claim; repeat for several.",

@@ -50,10 +50,23 @@ def unique_slug_for(statement, *, exclude_pk=None):
     return slug
 
 
+def sees_unpublished(user, model_name):
+    """Curators and editors see drafts; the public sees published items only."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.has_perm(f"evidence.change_{model_name}")
+    )
+
+
 class ClaimQuerySet(models.QuerySet):
     def published(self):
         """Claims the public may see."""
         return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Claims ``user`` may see: all for curators, published ones otherwise."""
+        return self if sees_unpublished(user, "claim") else self.published()
 
     def search(self, query):
         """Claims whose statement or description contains ``query``."""
@@ -141,6 +154,10 @@ class EvidenceQuerySet(models.QuerySet):
     def published(self):
         """Links the public may see: published links of published claims."""
         return self.filter(status=Status.PUBLISHED, claim__status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Links ``user`` may see: all for curators, public ones otherwise."""
+        return self if sees_unpublished(user, "evidence") else self.published()
 
     def for_list(self):
         """Links with the claim and study each row shows, in one query."""

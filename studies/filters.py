@@ -5,7 +5,10 @@ outside clients rely on them.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from evidence.models import Claim, Evidence
 
@@ -13,27 +16,26 @@ from .identifiers import normalize_doi, normalize_pmid
 from .models import Design, Dose, Population, Study
 
 
-class YearRangeMixin(django_filters.FilterSet):
-    """``year_min`` / ``year_max`` on the year of a study (or of a link's study)."""
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
 
-    year_field = "year"
 
-    year_min = django_filters.NumberFilter(
-        method="filter_year_min",
-        label="From year",
-        help_text="Published in or after this year.",
+def year_range_filters(field_name):
+    """``year_min`` and ``year_max`` on a study's year (through ``field_name``)."""
+    return (
+        YearFilter(
+            field_name=field_name,
+            lookup_expr="gte",
+            label="From year",
+            help_text="Published in or after this year.",
+        ),
+        YearFilter(
+            field_name=field_name,
+            lookup_expr="lte",
+            label="To year",
+            help_text="Published in or before this year.",
+        ),
     )
-    year_max = django_filters.NumberFilter(
-        method="filter_year_max",
-        label="To year",
-        help_text="Published in or before this year.",
-    )
-
-    def filter_year_min(self, queryset, name, value):
-        return queryset.filter(**{f"{self.year_field}__gte": value})
-
-    def filter_year_max(self, queryset, name, value):
-        return queryset.filter(**{f"{self.year_field}__lte": value})
 
 
 def choice_filter(field_name, choices, label, help_text):
@@ -47,7 +49,8 @@ def choice_filter(field_name, choices, label, help_text):
     )
 
 
-class StudyFilterSet(YearRangeMixin):
+class StudyFilterSet(django_filters.FilterSet):
+    year_min, year_max = year_range_filters("year")
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
@@ -97,6 +100,7 @@ class StudyFilterSet(YearRangeMixin):
     def filter_pmid(self, queryset, name, value):
         return queryset.filter(pmid=normalize_pmid(value))
 
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_claim(self, queryset, name, value):
         if not value:
             return queryset

@@ -1,6 +1,6 @@
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -66,6 +66,23 @@ def validate_pmid(value):
 def validate_not_blank(value):
     if not str(value).strip():
         raise ValidationError("This field cannot be blank.", code="blank")
+
+
+DUPLICATE_CODES = {"duplicate_doi": "doi", "duplicate_pmid": "pmid"}
+
+
+def errors_moved_to_fields(error, field_of_code):
+    """``error`` as a field → errors dict, non-field errors with a known code moved to their field."""
+    moved = {}
+    for field, errors in error.error_dict.items():
+        for item in errors:
+            target = (
+                field_of_code.get(item.code, field)
+                if field == NON_FIELD_ERRORS
+                else field
+            )
+            moved.setdefault(target, []).append(item)
+    return moved
 
 
 class Design(models.TextChoices):
@@ -193,12 +210,14 @@ class Study(models.Model):
                 fields=["doi"],
                 condition=~Q(doi=""),
                 name="study_doi_unique_when_present",
+                violation_error_code="duplicate_doi",
                 violation_error_message="A study with this DOI already exists.",
             ),
             models.UniqueConstraint(
                 fields=["pmid"],
                 condition=~Q(pmid=""),
                 name="study_pmid_unique_when_present",
+                violation_error_code="duplicate_pmid",
                 violation_error_message="A study with this PMID already exists.",
             ),
             models.CheckConstraint(
@@ -226,8 +245,7 @@ class Study(models.Model):
         ]
 
     def __str__(self):
-        year = f" ({self.year})" if self.year else ""
-        return f"{self.authors_display or 'Anonymous'}{year}. {self.title}"
+        return self.citation
 
     def save(self, *args, **kwargs):
         # Every entry point (admin, API, seed, shell, import) stores the same
@@ -237,6 +255,16 @@ class Study(models.Model):
 
     def get_absolute_url(self):
         return reverse("studies:detail", args=[self.pk])
+
+    def validate_constraints(self, exclude=None):
+        # Conditional unique constraints report to no field; a duplicate DOI
+        # or PMID belongs beside its field in every form and API response.
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError(
+                errors_moved_to_fields(error, DUPLICATE_CODES)
+            ) from error
 
     def clean_fields(self, exclude=None):
         # Normalise before the field checks, so that "PMID: 123" or a DOI
@@ -263,6 +291,18 @@ class Study(models.Model):
             return f"{names[0]}, {names[1]}, et al."
         shown = ", ".join(names)
         return f"{shown}, et al." if self.authors_et_al else shown
+
+    @property
+    def citation(self):
+        """A one-line reference: "Ly C, Greb AC, et al. (2018). Title. Journal."."""
+        title = self.title.rstrip(".") + "."
+        year = f"({self.year or 'n.d.'})."
+        lead = (
+            [f"{self.authors_display} {year}", title] if self.authors else [title, year]
+        )
+        if self.journal:
+            lead.append(self.journal.rstrip(".") + ".")
+        return " ".join(lead)
 
     @property
     def citation_short(self):

@@ -44,3 +44,46 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters and cached profiles must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+def token_client_for(user):
+    from rest_framework.test import APIClient
+
+    from accounts.models import ApiToken
+
+    _, key = ApiToken.issue(user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+@pytest.fixture
+def curator_api(curator):
+    return token_client_for(curator)
+
+
+@pytest.fixture
+def editor_api(editor):
+    return token_client_for(editor)
+
+
+@pytest.fixture
+def reader_api(reader):
+    return token_client_for(reader)

@@ -93,7 +93,7 @@ def test_a_title_alone_is_a_valid_undated_source():
     study = Study(title="A personal account of microdosing")
     study.save()
     assert study.year is None
-    assert str(study) == "Anonymous. A personal account of microdosing"
+    assert str(study) == "A personal account of microdosing. (n.d.)."
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,46 @@
+from django.contrib.auth import authenticate
+from rest_framework import serializers
+
+from .models import ApiToken
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(
+        max_length=128, style={"input_type": "password"}, trim_whitespace=False
+    )
+    name = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="API token",
+        help_text="What the token is for.",
+    )
+
+    def validate(self, attrs):
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                "Unable to sign in with the username and password given.",
+                code="authorization",
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class IssuedTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text="The key: send it as `Authorization: Token <key>`. Shown only once."
+    )
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created", "last_used"]
+        read_only_fields = ["prefix", "created", "last_used"]

@@ -1,0 +1,149 @@
+"""Plumbing shared by every endpoint of the REST API: pagination, CSV export,
+error handling and model validation in serializers."""
+
+import copy
+import csv
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError
+from django.http import StreamingHttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+CSV_CHUNK_ROWS = 2000
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class CSVExportMixin:
+    """Stream the whole filtered list as CSV with ``?format=csv``.
+
+    Rows are read in chunks with a server-side cursor, so the export of a
+    hundred thousand rows holds only one chunk in memory. Views define
+    ``csv_columns`` (header) and ``csv_row(obj)``.
+    """
+
+    csv_columns = ()
+
+    def list(self, request, *args, **kwargs):
+        if (
+            getattr(request, "accepted_renderer", None)
+            and request.accepted_renderer.format == "csv"
+        ):
+            queryset = self.filter_queryset(self.get_queryset())
+            writer = csv.writer(_Echo())
+
+            def rows():
+                yield writer.writerow(self.csv_columns)
+                for obj in queryset.iterator(chunk_size=CSV_CHUNK_ROWS):
+                    yield writer.writerow(self.csv_row(obj))
+
+            response = StreamingHttpResponse(
+                rows(), content_type="text/csv; charset=utf-8"
+            )
+            filename = f"{self.basename}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
+            return response
+        return super().list(request, *args, **kwargs)
+
+
+class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
+    """A resource the public reads and curators write.
+
+    Anonymous reads may be cached and revalidated (ConditionalGetMiddleware
+    adds the ETag); what signed-in curators see includes drafts, so it is
+    private to them.
+    """
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            else:
+                patch_cache_control(
+                    response, public=True, max_age=settings.API_CACHE_MAX_AGE
+                )
+        patch_vary_headers(response, ["Authorization"])
+        return response
+
+
+class ModelValidationMixin:
+    """Run the model's own validation (``full_clean``) in the serializer.
+
+    The models hold the rules (DOI syntax, year range, uniqueness, one link per
+    claim and study); running them here turns a violation into a field-level
+    400 before anything is written, with the same messages as the admin.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            candidate = self.Meta.model()
+        else:
+            candidate = copy.copy(self.instance)
+            candidate._state = copy.copy(self.instance._state)
+        for name, value in attrs.items():
+            setattr(candidate, name, value)
+        try:
+            candidate.full_clean()
+        except DjangoValidationError as error:
+            raise ValidationError(self._field_errors(error)) from error
+        return attrs
+
+    def _field_errors(self, error):
+        if not hasattr(error, "error_dict"):
+            return {"non_field_errors": error.messages}
+        errors = {}
+        for field, messages in error.message_dict.items():
+            name = self._api_name_of(field)
+            errors.setdefault(name, []).extend(messages)
+        return errors
+
+    def _api_name_of(self, field):
+        if field == "__all__":
+            return "non_field_errors"
+        for name, serializer_field in self.fields.items():
+            if serializer_field.source in (field, field.removesuffix("_id")):
+                return name
+        return field
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus model validation and integrity errors as 400s.
+
+    A race between two writers (both pass validation, the database refuses
+    the second) must read as a clear 400, never as a 500.
+    """
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": exc.messages}
+        )
+        exc = ValidationError(detail)
+    elif isinstance(exc, ProtectedError):
+        return Response(
+            {
+                "detail": f"Cannot delete: {len(exc.protected_objects)} evidence link(s) still cite it. Remove those links first."
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    elif isinstance(exc, IntegrityError):
+        return Response(
+            {
+                "non_field_errors": [
+                    "This change conflicts with data stored meanwhile (e.g. a duplicate). Reload and try again."
+                ]
+            },
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return drf_exception_handler(exc, context)

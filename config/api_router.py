@@ -1,0 +1,26 @@
+"""The versioned REST API: ``/api/v1/``."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from accounts.api import ApiTokenViewSet, ObtainTokenView
+from evidence.api import ClaimViewSet, EvidenceViewSet
+from studies.api import StudyViewSet
+
+router = DefaultRouter()
+router.register("claims", ClaimViewSet, basename="claim")
+router.register("studies", StudyViewSet, basename="study")
+router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("auth/tokens", ApiTokenViewSet, basename="token")
+
+app_name = "api"
+
+urlpatterns = [
+    path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,70 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+
+from config.api import PublicReadViewSet
+from evidence.models import Evidence
+
+from .filters import StudyFilterSet
+from .models import Study
+from .serializers import StudySerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List studies",
+        description="Publications and other sources. Add `format=csv` to download the whole filtered list as CSV.",
+    ),
+    retrieve=extend_schema(summary="A study with the claims it informs"),
+    create=extend_schema(summary="Add a study (curators); only a title is required"),
+    update=extend_schema(summary="Replace a study (curators)"),
+    partial_update=extend_schema(summary="Change a study (curators)"),
+    destroy=extend_schema(
+        summary="Delete a study (editors)",
+        description="Refused with 400 while evidence links cite the study.",
+        responses={204: OpenApiResponse(description="Deleted.")},
+    ),
+)
+class StudyViewSet(PublicReadViewSet):
+    serializer_class = StudySerializer
+    filterset_class = StudyFilterSet
+    queryset = Study.objects.all()
+    csv_columns = [
+        "id",
+        "title",
+        "authors",
+        "year",
+        "journal",
+        "doi",
+        "pmid",
+        "design",
+        "population",
+        "sample_size",
+        "dose",
+        "url",
+    ]
+
+    def get_queryset(self):
+        links = (
+            Evidence.objects.published()
+            .select_related("claim")
+            .order_by("claim__statement")
+        )
+        return Study.objects.prefetch_related(
+            Prefetch("evidence", queryset=links, to_attr="published_links")
+        )
+
+    def csv_row(self, study):
+        return [
+            study.pk,
+            study.title,
+            "; ".join(study.authors or []),
+            study.year or "",
+            study.journal,
+            study.doi,
+            study.pmid,
+            study.design,
+            study.population,
+            study.sample_size or "",
+            study.dose,
+            study.url,
+        ]

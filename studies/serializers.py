@@ -1,0 +1,136 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from config.api import ModelValidationMixin
+
+from .models import Study
+
+
+class StudyLinksSerializer(serializers.Serializer):
+    self = serializers.URLField(help_text="This study in the API.")
+    html = serializers.URLField(help_text="This study's page for readers.")
+    evidence = serializers.URLField(help_text="The evidence links citing this study.")
+    source = serializers.CharField(
+        help_text="DOI, PubMed or other link to the study itself; may be empty."
+    )
+
+
+def study_links(study, request):
+    return {
+        "self": reverse("api:study-detail", args=[study.pk], request=request),
+        "html": request.build_absolute_uri(study.get_absolute_url())
+        if request
+        else study.get_absolute_url(),
+        "evidence": reverse("api:evidence-list", request=request)
+        + f"?study={study.pk}",
+        "source": study.source_url,
+    }
+
+
+class StudyBriefSerializer(serializers.ModelSerializer):
+    """A study in brief, as embedded in evidence links."""
+
+    citation = serializers.CharField(
+        read_only=True, help_text='e.g. "Ly C, Greb AC, et al. (2018). Title. Journal."'
+    )
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "citation",
+            "title",
+            "year",
+            "journal",
+            "design",
+            "population",
+            "sample_size",
+            "dose",
+            "doi",
+            "pmid",
+            "links",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(StudyLinksSerializer)
+    def get_links(self, study):
+        return study_links(study, self.context.get("request"))
+
+
+class StudyClaimSerializer(serializers.Serializer):
+    """A claim this study informs, with the grade of the link."""
+
+    claim = serializers.CharField(source="claim.slug", help_text="Slug of the claim.")
+    statement = serializers.CharField(source="claim.statement")
+    evidence_type = serializers.CharField()
+    direction = serializers.CharField()
+    evidence_id = serializers.IntegerField(source="pk")
+    link = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField)
+    def get_link(self, evidence):
+        return reverse(
+            "api:claim-detail",
+            args=[evidence.claim.slug],
+            request=self.context.get("request"),
+        )
+
+
+class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
+    authors = serializers.ListField(
+        child=serializers.CharField(max_length=200, allow_blank=False),
+        max_length=500,
+        required=False,
+        help_text='Authors in order, each as "Surname Initials".',
+    )
+    citation = serializers.CharField(read_only=True)
+    authors_display = serializers.CharField(read_only=True)
+    links = serializers.SerializerMethodField()
+    claims = serializers.SerializerMethodField(
+        help_text="Published claims this study bears on."
+    )
+
+    class Meta:
+        model = Study
+        fields = [
+            "id",
+            "title",
+            "authors",
+            "authors_et_al",
+            "authors_display",
+            "citation",
+            "year",
+            "journal",
+            "doi",
+            "pmid",
+            "url",
+            "abstract",
+            "design",
+            "design_detail",
+            "population",
+            "population_detail",
+            "sample_size",
+            "dose",
+            "entry_method",
+            "created",
+            "updated",
+            "links",
+            "claims",
+        ]
+        read_only_fields = ["entry_method", "created", "updated"]
+        # Uniqueness is checked by the model on the normalised DOI and PMID
+        # (ModelValidationMixin), so "DOI:10.1/X" and "10.1/x" collide.
+        extra_kwargs = {"doi": {"validators": []}, "pmid": {"validators": []}}
+
+    @extend_schema_field(StudyLinksSerializer)
+    def get_links(self, study):
+        return study_links(study, self.context.get("request"))
+
+    @extend_schema_field(StudyClaimSerializer(many=True))
+    def get_claims(self, study):
+        links = getattr(study, "published_links", None)
+        if links is None:
+            links = study.evidence.published().select_related("claim")
+        return StudyClaimSerializer(links, many=True, context=self.context).data
