@@ -68,7 +68,12 @@ def validate_not_blank(value):
         raise ValidationError("This field cannot be blank.", code="blank")
 
 
-DUPLICATE_CODES = {"duplicate_doi": "doi", "duplicate_pmid": "pmid"}
+# Constraint violations that belong beside a field rather than above the form.
+FIELD_OF_CONSTRAINT_CODE = {
+    "duplicate_doi": "doi",
+    "duplicate_pmid": "pmid",
+    "retraction_without_date": "retraction_date",
+}
 
 
 def errors_moved_to_fields(error, field_of_code):
@@ -196,6 +201,19 @@ class Study(models.Model):
         default=EntryMethod.MANUAL,
         editable=False,
     )
+    entry_source = models.CharField(
+        max_length=300,
+        blank=True,
+        editable=False,
+        help_text="Where the record came from: the imported file and its format, or the DOI looked up.",
+    )
+    retracted = models.BooleanField(
+        default=False, help_text="The study has been retracted by its publisher."
+    )
+    retraction_date = models.DateField(
+        "date of the retraction notice", null=True, blank=True
+    )
+    retraction_url = models.URLField("retraction notice", max_length=500, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -236,6 +254,12 @@ class Study(models.Model):
                 condition=Q(sample_size__isnull=True) | Q(sample_size__gte=1),
                 name="study_sample_size_positive",
             ),
+            models.CheckConstraint(
+                condition=Q(retracted=False) | Q(retraction_date__isnull=False),
+                name="study_retraction_has_a_date",
+                violation_error_code="retraction_without_date",
+                violation_error_message="Give the date of the retraction notice.",
+            ),
         ]
         indexes = [
             models.Index(fields=["year"], name="study_year_idx"),
@@ -257,13 +281,13 @@ class Study(models.Model):
         return reverse("studies:detail", args=[self.pk])
 
     def validate_constraints(self, exclude=None):
-        # Conditional unique constraints report to no field; a duplicate DOI
-        # or PMID belongs beside its field in every form and API response.
+        # Conditional constraints report to no field; a duplicate DOI or a
+        # retraction without a date belongs beside its field everywhere.
         try:
             super().validate_constraints(exclude=exclude)
         except ValidationError as error:
             raise ValidationError(
-                errors_moved_to_fields(error, DUPLICATE_CODES)
+                errors_moved_to_fields(error, FIELD_OF_CONSTRAINT_CODE)
             ) from error
 
     def clean_fields(self, exclude=None):
