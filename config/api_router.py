@@ -5,13 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
-from evidence.api import ClaimViewSet, EvidenceViewSet
+from evidence.api import ClaimViewSet, EvidenceViewSet, RevisionViewSet
 from studies.api import StudyViewSet
 
 router = DefaultRouter()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("studies", StudyViewSet, basename="study")
 router.register("evidence", EvidenceViewSet, basename="evidence")
+router.register("revisions", RevisionViewSet, basename="revision")
 router.register("auth/tokens", ApiTokenViewSet, basename="token")
 
 app_name = "api"

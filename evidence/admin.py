@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from studies.models import Design
@@ -23,7 +24,7 @@ def profile_bar(profile):
     """A compact supports / mixed / contradicts bar with the counts as text."""
     by_direction = profile.by_direction()
     if not profile.total:
-        return format_html('<span class="ea-muted">no published evidence</span>')
+        return mark_safe('<span class="ea-muted">no published evidence</span>')
     segments = format_html_join(
         "",
         '<span class="ea-bar-{}" style="flex-grow:{}" title="{} {}"></span>',

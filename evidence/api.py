@@ -1,17 +1,109 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from config.api import PublicReadViewSet
 
 from .filters import ClaimFilterSet, EvidenceFilterSet
-from .models import Claim, Evidence
+from .models import Claim, Evidence, Revision
 from .serializers import (
     CLAIM_EVIDENCE_PREVIEW,
     ClaimDetailSerializer,
     ClaimSerializer,
     EvidenceSerializer,
+    RevisionReviewSerializer,
+    RevisionSerializer,
+)
+from .workflow import (
+    item_remove,
+    needs_revision,
+    revision_accept,
+    revision_propose,
+    revision_reject,
 )
 
 CSV_DESCRIPTION = "Add `format=csv` to download the whole filtered list as CSV (streamed, not paginated)."
+WORKFLOW_DESCRIPTION = (
+    "New items are drafts. Curators may set `status` to `draft` or `in_review`; only "
+    "editors publish, send back (`draft` with a `review_comment`) or retract "
+    "(`retracted` with a `retraction_reason`), otherwise 403. A curator's change to "
+    "published work is held as a suggested revision (202) until an editor accepts it."
+)
+REASON_PARAMETER = OpenApiParameter(
+    "reason",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    description="Required when the item is published: why it is retracted.",
+)
+
+
+def write_schema(noun, serializer):
+    """The documentation of the moderated write operations of one resource."""
+    changed = {
+        200: serializer,
+        202: OpenApiResponse(RevisionSerializer, "Held as a suggested revision."),
+    }
+    return {
+        "create": extend_schema(
+            summary=f"Create {noun} (curators)", description=WORKFLOW_DESCRIPTION
+        ),
+        "update": extend_schema(
+            summary=f"Replace {noun} (curators)",
+            description=WORKFLOW_DESCRIPTION,
+            responses=changed,
+        ),
+        "partial_update": extend_schema(
+            summary=f"Change {noun} (curators)",
+            description=WORKFLOW_DESCRIPTION,
+            responses=changed,
+        ),
+        "destroy": extend_schema(
+            summary=f"Remove {noun} (editors)",
+            description="Unpublished work is deleted (204). Published work is retracted instead (200): give the `reason`.",
+            parameters=[REASON_PARAMETER],
+            responses={204: OpenApiResponse(description="Deleted."), 200: serializer},
+        ),
+    }
+
+
+class ModeratedWritesMixin:
+    """Updates and deletions that follow evidence.workflow."""
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        if needs_revision(user=request.user, instance=instance):
+            revision = revision_propose(
+                instance=instance, changes=serializer.validated_data, user=request.user
+            )
+            if revision is None:
+                return Response(self.get_serializer(instance).data)
+            data = RevisionSerializer(
+                revision, context=self.get_serializer_context()
+            ).data
+            return Response(data, status=status.HTTP_202_ACCEPTED)
+        self.perform_update(serializer)
+        return Response(serializer.data)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        outcome = item_remove(
+            instance=instance,
+            user=request.user,
+            reason=request.query_params.get("reason", ""),
+        )
+        if outcome == "deleted":
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(self.get_serializer(instance).data)
 
 
 @extend_schema_view(
@@ -20,15 +112,9 @@ CSV_DESCRIPTION = "Add `format=csv` to download the whole filtered list as CSV (
         description="Claims with their evidence profile. " + CSV_DESCRIPTION,
     ),
     retrieve=extend_schema(summary="A claim with its first evidence links"),
-    create=extend_schema(summary="Create a claim (curators)"),
-    update=extend_schema(summary="Replace a claim (curators)"),
-    partial_update=extend_schema(summary="Change a claim (curators)"),
-    destroy=extend_schema(
-        summary="Delete a claim (editors)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+    **write_schema("a claim", ClaimSerializer),
 )
-class ClaimViewSet(PublicReadViewSet):
+class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
@@ -84,15 +170,9 @@ class ClaimViewSet(PublicReadViewSet):
         description="Graded claim–study links. " + CSV_DESCRIPTION,
     ),
     retrieve=extend_schema(summary="An evidence link"),
-    create=extend_schema(summary="Link a study to a claim (curators)"),
-    update=extend_schema(summary="Replace an evidence link (curators)"),
-    partial_update=extend_schema(summary="Change an evidence link (curators)"),
-    destroy=extend_schema(
-        summary="Delete an evidence link (editors)",
-        responses={204: OpenApiResponse(description="Deleted.")},
-    ),
+    **write_schema("an evidence link", EvidenceSerializer),
 )
-class EvidenceViewSet(PublicReadViewSet):
+class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
     queryset = Evidence.objects.all()
@@ -105,6 +185,7 @@ class EvidenceViewSet(PublicReadViewSet):
         "study_design",
         "study_population",
         "study_dose",
+        "study_retracted",
         "evidence_type",
         "direction",
         "finding",
@@ -130,6 +211,7 @@ class EvidenceViewSet(PublicReadViewSet):
             study.design,
             study.population,
             study.dose,
+            "yes" if study.retracted else "",
             link.evidence_type,
             link.direction,
             link.finding,
@@ -137,3 +219,62 @@ class EvidenceViewSet(PublicReadViewSet):
             link.created.isoformat(),
             link.updated.isoformat(),
         ]
+
+
+class CanViewRevisions(permissions.DjangoModelPermissions):
+    """Curators and editors read revisions; the review actions check editors."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+        "POST": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Suggested revisions of published work (curators, editors)"
+    ),
+    retrieve=extend_schema(summary="A suggested revision"),
+)
+class RevisionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = RevisionSerializer
+    permission_classes = [CanViewRevisions]
+    queryset = Revision.objects.all()
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return Revision.objects.for_list()
+
+    @extend_schema(
+        summary="Accept a revision (editors)",
+        request=None,
+        responses={200: RevisionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        revision = self.get_object()
+        revision_accept(revision=revision, user=request.user)
+        revision.refresh_from_db()
+        return Response(self.get_serializer(revision).data)
+
+    @extend_schema(
+        summary="Reject a revision (editors)",
+        request=RevisionReviewSerializer,
+        responses={200: RevisionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        revision = self.get_object()
+        review = RevisionReviewSerializer(data=request.data)
+        review.is_valid(raise_exception=True)
+        revision_reject(
+            revision=revision,
+            user=request.user,
+            comment=review.validated_data["review_comment"],
+        )
+        revision.refresh_from_db()
+        return Response(self.get_serializer(revision).data)

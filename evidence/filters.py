@@ -6,10 +6,10 @@ Parameter names and meanings are a public contract (see the API schema).
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from studies.filters import choice_filter, year_range_filters
+from studies.filters import ClaimSlugFilter, choice_filter, year_range_filters
 from studies.models import Design, Dose, Population, Study
 
-from .models import Claim, Direction, Evidence, EvidenceType, Topic
+from .models import Claim, Direction, Evidence, EvidenceType, Status, Topic
 
 EVIDENCE_TYPE_HELP = (
     "Kind of evidence: controlled, self_report or anecdotal; repeat for several."
@@ -37,6 +37,12 @@ class ClaimFilterSet(django_filters.FilterSet):
         method="filter_search",
         label="Search",
         help_text="Words in the statement or description.",
+    )
+    status = choice_filter(
+        "status",
+        Status.choices,
+        "Status",
+        "Curators and editors: draft, in_review, published or retracted.",
     )
     topic = choice_filter(
         "topic",
@@ -111,18 +117,18 @@ class ClaimFilterSet(django_filters.FilterSet):
 
 class EvidenceFilterSet(django_filters.FilterSet):
     year_min, year_max = year_range_filters("study__year")
-    claim = django_filters.ModelMultipleChoiceFilter(
-        queryset=Claim.objects.published(),
-        field_name="claim__slug",
-        to_field_name="slug",
-        label="Claim",
-        help_text="Slug of the claim; repeat for several.",
-    )
+    claim = ClaimSlugFilter(field_name="claim__slug")
     study = django_filters.ModelMultipleChoiceFilter(
         queryset=Study.objects.all(),
         field_name="study",
         label="Study",
         help_text="Id of the study; repeat for several.",
+    )
+    status = choice_filter(
+        "status",
+        Status.choices,
+        "Status",
+        "Curators and editors: draft, in_review, published or retracted.",
     )
     evidence_type = choice_filter(
         "evidence_type", EvidenceType.choices, "Evidence type", EVIDENCE_TYPE_HELP

@@ -50,13 +50,16 @@ def unique_slug_for(statement, *, exclude_pk=None):
     return slug
 
 
-def sees_unpublished(user, model_name):
-    """Curators and editors see drafts; the public sees published items only."""
-    return bool(
-        user
-        and user.is_authenticated
-        and user.has_perm(f"evidence.change_{model_name}")
-    )
+def visible_statuses(user, model_name):
+    """Statuses ``user`` may see: the public sees published items only,
+    curators also drafts and items in review, editors also retractions."""
+    if not (user and user.is_authenticated):
+        return [Status.PUBLISHED]
+    if user.has_perm(f"evidence.publish_{model_name}"):
+        return list(Status.values)
+    if user.has_perm(f"evidence.change_{model_name}"):
+        return [Status.DRAFT, Status.IN_REVIEW, Status.PUBLISHED]
+    return [Status.PUBLISHED]
 
 
 class ClaimQuerySet(models.QuerySet):
@@ -65,8 +68,8 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Claims ``user`` may see: all for curators, published ones otherwise."""
-        return self if sees_unpublished(user, "claim") else self.published()
+        """Claims ``user`` may see (see :func:`visible_statuses`)."""
+        return self.filter(status__in=visible_statuses(user, "claim"))
 
     def search(self, query):
         """Claims whose statement or description contains ``query``."""
@@ -95,6 +98,13 @@ class Claim(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    review_comment = models.TextField(
+        blank=True,
+        help_text="The editor's note when sending the claim back to its curator.",
+    )
+    retraction_reason = models.TextField(
+        blank=True, help_text="Why the published claim was retracted."
+    )
     # The evidence profile, kept in step with the published links by
     # services.claim_profile_refresh so that lists never aggregate links.
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
@@ -110,6 +120,7 @@ class Claim(models.Model):
 
     class Meta:
         ordering = ["topic", "statement"]
+        permissions = [("publish_claim", "Can publish, send back and retract claims")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(statement=""), name="claim_statement_not_empty"
@@ -156,8 +167,19 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED, claim__status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Links ``user`` may see: all for curators, public ones otherwise."""
-        return self if sees_unpublished(user, "evidence") else self.published()
+        """Links ``user`` may see: public ones, or those of their statuses
+        (see :func:`visible_statuses`) on claims they may see."""
+        statuses = visible_statuses(user, "evidence")
+        if statuses == [Status.PUBLISHED]:
+            return self.published()
+        return self.filter(
+            status__in=statuses, claim__status__in=visible_statuses(user, "claim")
+        )
+
+    def counted(self):
+        """Links that count in evidence profiles: published, and citing a
+        study that has not been retracted."""
+        return self.filter(status=Status.PUBLISHED, study__retracted=False)
 
     def for_list(self):
         """Links with the claim and study each row shows, in one query."""
@@ -195,6 +217,13 @@ class Evidence(models.Model):
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    review_comment = models.TextField(
+        blank=True,
+        help_text="The editor's note when sending the link back to its curator.",
+    )
+    retraction_reason = models.TextField(
+        blank=True, help_text="Why the published link was retracted."
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -213,6 +242,9 @@ class Evidence(models.Model):
         verbose_name = "evidence link"
         verbose_name_plural = "evidence links"
         ordering = ["-created", "-id"]
+        permissions = [
+            ("publish_evidence", "Can publish, send back and retract evidence links")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["claim", "study"],
@@ -262,3 +294,83 @@ class Evidence(models.Model):
         # Remembered so that moving a link to another claim refreshes both.
         instance._loaded_claim_id = instance.__dict__.get("claim_id")
         return instance
+
+
+class RevisionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
+class RevisionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=RevisionStatus.PENDING)
+
+    def for_list(self):
+        return self.select_related(
+            "claim", "evidence__claim", "evidence__study", "proposed_by", "reviewed_by"
+        )
+
+
+class Revision(models.Model):
+    """A curator's suggested change to a published claim or evidence link.
+
+    The published version stays public until an editor accepts the revision
+    (CiViC's model); a rejected revision is kept with the editor's comment.
+    """
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, null=True, blank=True, related_name="revisions"
+    )
+    evidence = models.ForeignKey(
+        Evidence,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    changes = models.JSONField(help_text="Field → proposed value.")
+    original = models.JSONField(
+        help_text="Field → published value when the revision was proposed."
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=RevisionStatus.choices,
+        default=RevisionStatus.PENDING,
+        db_index=True,
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="revisions_proposed",
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revisions_reviewed",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "suggested revision"
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(claim__isnull=False, evidence__isnull=True)
+                | Q(claim__isnull=True, evidence__isnull=False),
+                name="revision_of_one_claim_or_link",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Revision #{self.pk} of {self.target}"
+
+    @property
+    def target(self):
+        return self.claim if self.claim_id else self.evidence

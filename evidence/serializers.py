@@ -6,7 +6,8 @@ from config.api import ModelValidationMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
-from .models import Claim, Evidence
+from .models import Claim, Evidence, Revision
+from .workflow import status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
 
@@ -87,7 +88,38 @@ class ClaimLinksSerializer(serializers.Serializer):
     )
 
 
-class EvidenceSerializer(ModelValidationMixin, serializers.ModelSerializer):
+class WorkflowMixin:
+    """Status changes go through evidence.workflow (403 when an editor is needed)."""
+
+    def validate(self, attrs):
+        new_status = attrs.get("status")
+        request = self.context.get("request")
+        if new_status is not None and request is not None:
+            instance = self.instance or self.Meta.model()
+            status_change_check(
+                user=request.user,
+                instance=instance,
+                new_status=new_status,
+                comment=attrs.get(
+                    "review_comment", getattr(self.instance, "review_comment", "")
+                ),
+                reason=attrs.get(
+                    "retraction_reason", getattr(self.instance, "retraction_reason", "")
+                ),
+            )
+        return super().validate(attrs)
+
+
+WORKFLOW_FIELDS_HELP = {
+    "status": "draft, in_review (curators); published, retracted (editors).",
+    "review_comment": "An editor's note when sending the item back to draft.",
+    "retraction_reason": "Required when an editor retracts published work.",
+}
+
+
+class EvidenceSerializer(
+    WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Claim.objects.all(),
@@ -120,11 +152,16 @@ class EvidenceSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "finding",
             "quote",
             "status",
+            "review_comment",
+            "retraction_reason",
             "added_by",
             "created",
             "updated",
         ]
-        read_only_fields = ["status", "added_by", "created", "updated"]
+        read_only_fields = ["added_by", "created", "updated"]
+        extra_kwargs = {
+            name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+        }
 
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
@@ -135,7 +172,7 @@ class EvidenceSerializer(ModelValidationMixin, serializers.ModelSerializer):
         )
 
 
-class ClaimSerializer(ModelValidationMixin, serializers.ModelSerializer):
+class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer):
     slug = serializers.SlugField(
         max_length=120,
         required=False,
@@ -155,12 +192,17 @@ class ClaimSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "description",
             "topic",
             "status",
+            "review_comment",
+            "retraction_reason",
             "evidence_summary",
             "links",
             "created",
             "updated",
         ]
-        read_only_fields = ["status", "created", "updated"]
+        read_only_fields = ["created", "updated"]
+        extra_kwargs = {
+            name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+        }
 
     def validate_slug(self, value):
         if self.instance is not None and value != self.instance.slug:
@@ -197,3 +239,36 @@ class ClaimDetailSerializer(ClaimSerializer):
     def get_evidence(self, claim):
         preview = getattr(claim, "evidence_preview", [])
         return EvidenceSerializer(preview, many=True, context=self.context).data
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    claim = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        help_text="Slug of the revised claim, if a claim.",
+    )
+    proposed_by = serializers.StringRelatedField()
+    reviewed_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Revision
+        fields = [
+            "id",
+            "claim",
+            "evidence",
+            "changes",
+            "original",
+            "status",
+            "proposed_by",
+            "proposed_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_comment",
+        ]
+        read_only_fields = fields
+
+
+class RevisionReviewSerializer(serializers.Serializer):
+    review_comment = serializers.CharField(
+        max_length=5_000, help_text="Why the revision is rejected."
+    )

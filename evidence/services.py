@@ -2,13 +2,15 @@
 
 from django.db import transaction
 
-from .models import Claim, Evidence, Status
+from .models import Claim, Evidence
 from .profile import evidence_profile
 
 
 @transaction.atomic
 def claim_profile_refresh(*, claim_id):
-    """Recount the published links of one claim and store its profile.
+    """Recount the counted links of one claim and store its profile.
+
+    Counted are published links to studies that have not been retracted.
 
     The claim row is locked first, so that two writers adding links to the
     same claim at once cannot both store a count that misses the other's link.
@@ -16,9 +18,7 @@ def claim_profile_refresh(*, claim_id):
     claim = Claim.objects.select_for_update().filter(pk=claim_id).only("pk").first()
     if claim is None:
         return None
-    counts = Evidence.objects.filter(
-        claim_id=claim_id, status=Status.PUBLISHED
-    ).profile_counts()
+    counts = Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
     profile = evidence_profile(counts)
     Claim.objects.filter(pk=claim_id).update(
         profile_counts=profile.counts,

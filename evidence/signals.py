@@ -7,6 +7,8 @@ admin inline, the API, imports and the shell alike.
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from studies.models import Study
+
 from .models import Evidence
 from .services import claim_profile_refresh
 
@@ -25,3 +27,19 @@ def refresh_profile_after_link_saved(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Evidence)
 def refresh_profile_after_link_deleted(sender, instance, **kwargs):
     claim_profile_refresh(claim_id=instance.claim_id)
+
+
+@receiver(post_save, sender=Study)
+def refresh_profiles_after_study_retraction(
+    sender, instance, raw=False, created=False, **kwargs
+):
+    # Links to a retracted study stay visible (flagged) but stop counting.
+    previous = getattr(instance, "_loaded_retracted", None)
+    instance._loaded_retracted = instance.retracted
+    if raw or created or previous == instance.retracted:
+        return
+    claim_ids = Evidence.objects.filter(study=instance).values_list(
+        "claim_id", flat=True
+    )
+    for claim_id in claim_ids.distinct():
+        claim_profile_refresh(claim_id=claim_id)

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from evidence.models import Claim, Evidence
+from evidence.models import Evidence
 
 from .identifiers import normalize_doi, normalize_pmid
 from .models import Design, Dose, Population, Study
@@ -36,6 +36,20 @@ def year_range_filters(field_name):
             help_text="Published in or before this year.",
         ),
     )
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
+    """Claims given by slug; an unknown slug is a 400 naming the parameter."""
+
+    def __init__(self, **kwargs):
+        from evidence.models import Claim
+
+        kwargs.setdefault("queryset", Claim.objects.published())
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("label", "Claim")
+        kwargs.setdefault("help_text", "Slug of a claim; repeat for several.")
+        super().__init__(**kwargs)
 
 
 def choice_filter(field_name, choices, label, help_text):
@@ -74,11 +88,8 @@ class StudyFilterSet(django_filters.FilterSet):
     pmid = django_filters.CharFilter(
         method="filter_pmid", label="PMID", help_text="Exact PubMed ID."
     )
-    claim = django_filters.ModelMultipleChoiceFilter(
-        queryset=Claim.objects.published(),
-        to_field_name="slug",
+    claim = ClaimSlugFilter(
         method="filter_claim",
-        label="Claim",
         help_text="Slug of a claim the study bears on; repeat for several.",
     )
     ordering = django_filters.OrderingFilter(
@@ -100,7 +111,6 @@ class StudyFilterSet(django_filters.FilterSet):
     def filter_pmid(self, queryset, name, value):
         return queryset.filter(pmid=normalize_pmid(value))
 
-    @extend_schema_field(OpenApiTypes.STR)
     def filter_claim(self, queryset, name, value):
         if not value:
             return queryset

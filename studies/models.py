@@ -345,3 +345,10 @@ class Study(models.Model):
     @property
     def source_url(self):
         return self.doi_url or self.pubmed_url or self.url
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so that retracting a study can refresh the profiles it counts in.
+        instance._loaded_retracted = instance.__dict__.get("retracted")
+        return instance

@@ -50,6 +50,9 @@ class StudyBriefSerializer(serializers.ModelSerializer):
             "dose",
             "doi",
             "pmid",
+            "retracted",
+            "retraction_date",
+            "retraction_url",
             "links",
         ]
         read_only_fields = fields
@@ -113,13 +116,17 @@ class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
             "population_detail",
             "sample_size",
             "dose",
+            "retracted",
+            "retraction_date",
+            "retraction_url",
             "entry_method",
+            "entry_source",
             "created",
             "updated",
             "links",
             "claims",
         ]
-        read_only_fields = ["entry_method", "created", "updated"]
+        read_only_fields = ["entry_method", "entry_source", "created", "updated"]
         # Uniqueness is checked by the model on the normalised DOI and PMID
         # (ModelValidationMixin), so "DOI:10.1/X" and "10.1/x" collide.
         extra_kwargs = {"doi": {"validators": []}, "pmid": {"validators": []}}

@@ -402,8 +402,8 @@ def test_curator_creates_and_edits_evidence_and_is_recorded_as_adder(
     assert link.direction == "mixed"
 
 
-def test_curator_cannot_delete_but_editor_can(curator_api, editor_api):
-    link = EvidenceFactory()
+def test_curator_cannot_delete_but_editor_can_delete_a_draft(curator_api, editor_api):
+    link = EvidenceFactory(status=Status.DRAFT)
     assert curator_api.delete(f"{EVIDENCE}{link.pk}/").status_code == 403
     assert Evidence.objects.filter(pk=link.pk).exists()
     assert editor_api.delete(f"{EVIDENCE}{link.pk}/").status_code == 204
