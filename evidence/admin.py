@@ -1,15 +1,30 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.history_admin import HistoryAdmin
 from studies.models import Design
 
-from .models import Claim, Evidence
+from .models import Claim, Evidence, Revision, RevisionStatus, Status
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+from .workflow import (
+    UNPUBLISHED,
+    is_editor,
+    item_remove,
+    items_set_status,
+    needs_revision,
+    revision_accept,
+    revision_propose,
+    revision_reject,
+    status_change_check,
+)
 
 admin.site.site_header = "Evidence Atlas curation"
 admin.site.site_title = "Evidence Atlas"
@@ -102,7 +117,53 @@ class PreloadedAutocompleteSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
-class EvidenceInlineForm(forms.ModelForm):
+class ModeratedForm(forms.ModelForm):
+    """Offers only the statuses the signed-in user may set, and checks the move."""
+
+    user = None  # set per request by ModeratedAdmin
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields.get("status")
+        if status is None or self.user is None:
+            return
+        model_name = self._meta.model._meta.model_name
+        if is_editor(self.user, model_name):
+            return
+        if self.instance.pk and self.instance.status not in UNPUBLISHED:
+            status.disabled = True
+            status.help_text = (
+                "Only editors change the status of published or retracted work."
+            )
+        else:
+            status.choices = [
+                choice for choice in status.choices if choice[0] in UNPUBLISHED
+            ]
+            status.help_text = "Set “In review” to submit it to an editor."
+
+    def clean(self):
+        cleaned = super().clean()
+        status = self.fields.get("status")
+        if (
+            self.user is not None
+            and status is not None
+            and not status.disabled
+            and "status" in cleaned
+        ):
+            try:
+                status_change_check(
+                    user=self.user,
+                    instance=self.instance,
+                    new_status=cleaned["status"],
+                    comment=cleaned.get("review_comment", ""),
+                    reason=cleaned.get("retraction_reason", ""),
+                )
+            except PermissionDenied as error:
+                self.add_error("status", str(error))
+        return cleaned
+
+
+class EvidenceInlineForm(ModeratedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
@@ -110,15 +171,186 @@ class EvidenceInlineForm(forms.ModelForm):
             getattr(widget, "widget", widget).preloaded = self.instance.study
 
 
+def form_for_user(form_class, user):
+    return type(form_class.__name__, (form_class,), {"user": user})
+
+
+def changes_of(form):
+    return {
+        name: form.cleaned_data[name]
+        for name in form.changed_data
+        if name in form.cleaned_data
+    }
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text="Shown to editors with the retracted item; the public no longer sees it.",
+    )
+
+
+class ModeratedAdmin(HistoryAdmin):
+    """Admin behaviour shared by claims and evidence links (see evidence.workflow)."""
+
+    form = ModeratedForm
+    actions = ["submit_for_review", "publish"]
+
+    @property
+    def revert_permission(self):
+        return f"evidence.publish_{self.model._meta.model_name}"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_user(self.form, request.user)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop(
+            "delete_selected", None
+        )  # published work is retracted one by one, with a reason
+        if not is_editor(request.user, self.model._meta.model_name):
+            actions.pop("publish", None)
+        return actions
+
+    @admin.action(description="Submit selected for review")
+    def submit_for_review(self, request, queryset):
+        self._set_status(
+            request, queryset.filter(status=Status.DRAFT), Status.IN_REVIEW
+        )
+
+    @admin.action(description="Publish selected")
+    def publish(self, request, queryset):
+        self._set_status(
+            request, queryset.filter(status__in=UNPUBLISHED), Status.PUBLISHED
+        )
+
+    def _set_status(self, request, queryset, new_status):
+        try:
+            moved = items_set_status(
+                items=list(queryset), user=request.user, new_status=new_status
+            )
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(
+                request,
+                f"Nothing changed: {'; '.join(getattr(error, 'messages', [str(error)]))}",
+                messages.ERROR,
+            )
+            return
+        self.message_user(
+            request,
+            f"{moved} item(s) now {Status(new_status).label.lower()}.",
+            messages.SUCCESS,
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change and needs_revision(user=request.user, instance=obj):
+            request._revision_proposed = revision_propose(
+                instance=obj, changes=changes_of(form), user=request.user
+            )
+            return
+        if obj.pk is None and hasattr(obj, "added_by_id") and obj.added_by_id is None:
+            obj.added_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def log_change(self, request, obj, message):
+        if not hasattr(request, "_revision_proposed"):
+            return super().log_change(request, obj, message)
+
+    def response_change(self, request, obj):
+        if not hasattr(request, "_revision_proposed"):
+            return super().response_change(request, obj)
+        revision = request._revision_proposed
+        if revision is None:
+            self.message_user(request, "Nothing was changed.", messages.INFO)
+        else:
+            self.message_user(
+                request,
+                f"Your change was saved as suggested revision #{revision.pk}. The published "
+                "version stays public until an editor accepts it.",
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+
+    def _url_name(self, view):
+        return (
+            f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_{view}"
+        )
+
+    def get_urls(self):
+        info = self.model._meta.app_label, self.model._meta.model_name
+        return [
+            path(
+                "<path:object_id>/retract/",
+                self.admin_site.admin_view(self.retract_view),
+                name=f"{info[0]}_{info[1]}_retract",
+            ),
+            *super().get_urls(),
+        ]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and obj.status not in UNPUBLISHED:
+            if not is_editor(request.user, self.model._meta.model_name):
+                raise PermissionDenied("Only editors retract published work.")
+            return HttpResponseRedirect(
+                reverse(self._url_name("retract"), args=[obj.pk])
+            )
+        return super().delete_view(request, object_id, extra_context)
+
+    def retract_view(self, request, object_id):
+        """Removing published work: a retraction with a reason, not a deletion."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("No such item.")
+        if not is_editor(request.user, self.model._meta.model_name):
+            raise PermissionDenied("Only editors retract published work.")
+        form = RetractForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                item_remove(
+                    instance=obj, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Retracted: {obj}", messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse(self._url_name("change"), args=[obj.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Retract {self.model._meta.verbose_name}",
+            "opts": self.model._meta,
+            "object": obj,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/evidence/retract.html", context)
+
+
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     form = EvidenceInlineForm
     extra = 0
+    can_delete = False  # links are removed (or retracted) from their own page
     fields = [("study", "evidence_type", "direction", "status"), "finding", "quote"]
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("study")
+        return (
+            super()
+            .get_queryset(request)
+            .visible_to(request.user)
+            .select_related("study")
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = form_for_user(self.form, request.user)
+        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "study":
@@ -127,7 +359,7 @@ class EvidenceInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ModeratedAdmin):
     list_display = ["statement", "topic", "status", "evidence_profile", "updated"]
     list_filter = ["topic", "status"]
     search_fields = ["statement", "description", "slug"]
@@ -140,6 +372,13 @@ class ClaimAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["statement", "slug", "topic", "status", "description"]}),
         (
+            "Review",
+            {
+                "fields": ["review_comment", "retraction_reason"],
+                "classes": ["collapse"],
+            },
+        ),
+        (
             "Evidence profile",
             {"fields": ["evidence_profile_detail", "large_claim_links"]},
         ),
@@ -151,13 +390,30 @@ class ClaimAdmin(SimpleHistoryAdmin):
         css = {"all": ["admin/evidence-admin.css"]}
 
     def save_formset(self, request, form, formset, change):
-        # The inline's new links record the curator who added them.
+        # Links keep the same rules as on their own page: a curator's edit of
+        # a published link is held for review; new links record their adder.
+        held = set()
+        for link_form in formset.initial_forms:
+            link = link_form.instance
+            if link_form.has_changed() and needs_revision(
+                user=request.user, instance=link
+            ):
+                revision_propose(
+                    instance=link, changes=changes_of(link_form), user=request.user
+                )
+                held.add(link.pk)
+        if held:
+            self.message_user(
+                request,
+                f"{len(held)} change(s) to published links were saved as suggested revisions.",
+                messages.WARNING,
+            )
         for link in formset.save(commit=False):
+            if link.pk in held:
+                continue
             if link.pk is None and link.added_by_id is None:
                 link.added_by = request.user
             link.save()
-        for deleted in formset.deleted_objects:
-            deleted.delete()
         formset.save_m2m()
 
     def get_readonly_fields(self, request, obj=None):
@@ -213,7 +469,7 @@ class StudyDesignFilter(admin.SimpleListFilter):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SimpleHistoryAdmin):
+class EvidenceAdmin(ModeratedAdmin):
     list_display = [
         "claim_statement",
         "study_citation",
@@ -239,6 +495,7 @@ class EvidenceAdmin(SimpleHistoryAdmin):
         ("evidence_type", "direction", "status"),
         "finding",
         "quote",
+        ("review_comment", "retraction_reason"),
         ("added_by", "created", "updated"),
     ]
     list_per_page = 50
@@ -249,9 +506,97 @@ class EvidenceAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="Study", ordering="study__year")
     def study_citation(self, obj):
-        return obj.study.citation_short
+        flag = " [retracted study]" if obj.study.retracted else ""
+        return obj.study.citation_short + flag
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    """Editors accept or reject curators' suggested changes to published work."""
+
+    list_display = ["__str__", "status", "proposed_by", "proposed_at", "reviewed_by"]
+    list_filter = ["status"]
+    list_select_related = [
+        "claim",
+        "evidence__claim",
+        "evidence__study",
+        "proposed_by",
+        "reviewed_by",
+    ]
+    readonly_fields = [
+        "target_link",
+        "comparison",
+        "status",
+        "proposed_by",
+        "proposed_at",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    fields = [
+        "target_link",
+        "comparison",
+        "status",
+        "proposed_by",
+        "proposed_at",
+        "reviewed_by",
+        "reviewed_at",
+        "review_comment",
+    ]
+    change_form_template = "admin/evidence/revision_change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.status == RevisionStatus.PENDING)
+
+    @admin.display(description="Revision of")
+    def target_link(self, obj):
+        target = obj.target
+        url = reverse(
+            f"admin:evidence_{target._meta.model_name}_change", args=[target.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, target)
+
+    @admin.display(description="Proposed changes")
+    def comparison(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td></tr>",
+            (
+                (field, obj.original.get(field, ""), value)
+                for field, value in obj.changes.items()
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Field</th><th>Published</th><th>Proposed</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
 
     def save_model(self, request, obj, form, change):
-        if obj.pk is None and obj.added_by_id is None:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        try:
+            if "_accept" in request.POST:
+                revision_accept(revision=obj, user=request.user)
+                self.message_user(
+                    request, f"Accepted: {obj} is now published.", messages.SUCCESS
+                )
+            elif "_reject" in request.POST:
+                revision_reject(
+                    revision=obj,
+                    user=request.user,
+                    comment=form.cleaned_data.get("review_comment", ""),
+                )
+                self.message_user(request, f"Rejected {obj}.", messages.SUCCESS)
+        except (PermissionDenied, ValidationError) as error:
+            self.message_user(
+                request,
+                "; ".join(getattr(error, "messages", [str(error)])),
+                messages.ERROR,
+            )
+
+    def response_change(self, request, obj):
+        return HttpResponseRedirect(reverse("admin:evidence_revision_changelist"))

@@ -26,7 +26,11 @@ def curator_client(client, curator):
 
 
 @pytest.fixture
-def editor_client(client, editor):
+def editor_client(editor):
+    # A client of its own, so that a test can act as a curator and an editor.
+    from django.test import Client
+
+    client = Client()
     client.force_login(editor)
     return client
 

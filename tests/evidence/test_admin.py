@@ -74,7 +74,7 @@ def test_curator_adds_a_claim_with_a_link_and_is_recorded_as_adder(
             "evidence-0-study": study.pk,
             "evidence-0-evidence_type": "self_report",
             "evidence-0-direction": "supports",
-            "evidence-0-status": "published",
+            "evidence-0-status": "in_review",
             "evidence-0-finding": "Respondents reported less worry.",
             "evidence-0-quote": "",
         },
@@ -83,26 +83,44 @@ def test_curator_adds_a_claim_with_a_link_and_is_recorded_as_adder(
     claim = Claim.objects.get(slug="compound-z-reduces-worry")
     link = claim.evidence.get()
     assert link.added_by == curator
+    assert (claim.status, link.status) == ("draft", "in_review")
     claim.refresh_from_db()
-    assert claim.evidence_count == 1
+    assert claim.evidence_count == 0  # not published yet
 
 
 def test_curator_cannot_delete(curator_client):
-    claim = ClaimFactory()
-    response = curator_client.post(
-        reverse("admin:evidence_claim_delete", args=[claim.pk]), {"post": "yes"}
-    )
-    assert response.status_code == 403
-    assert Claim.objects.filter(pk=claim.pk).exists()
+    for claim in (ClaimFactory(status="draft"), ClaimFactory()):
+        response = curator_client.post(
+            reverse("admin:evidence_claim_delete", args=[claim.pk]), {"post": "yes"}
+        )
+        assert response.status_code == 403
+        assert Claim.objects.filter(pk=claim.pk).exists()
 
 
-def test_editor_can_delete(editor_client):
-    claim = ClaimFactory()
+def test_editor_deletes_a_draft_outright(editor_client):
+    claim = ClaimFactory(status="draft")
     response = editor_client.post(
         reverse("admin:evidence_claim_delete", args=[claim.pk]), {"post": "yes"}
     )
     assert response.status_code == 302
     assert not Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_deleting_published_work_in_the_admin_is_a_retraction_with_a_reason(
+    editor_client,
+):
+    link = EvidenceFactory()
+    delete_url = reverse("admin:evidence_evidence_delete", args=[link.pk])
+    retract_url = reverse("admin:evidence_evidence_retract", args=[link.pk])
+    assert editor_client.get(delete_url)["Location"] == retract_url
+    page = editor_client.post(retract_url, {"reason": ""})
+    assert "This field is required." in page.content.decode()
+    editor_client.post(retract_url, {"reason": "Duplicate of another link"})
+    link.refresh_from_db()
+    assert (link.status, link.retraction_reason) == (
+        "retracted",
+        "Duplicate of another link",
+    )
 
 
 def test_evidence_changelist_filters_by_type_direction_claim_and_design(curator_client):
