@@ -117,12 +117,6 @@ def page_url(context, page_param, number):
     return f"?{params.urlencode()}"
 
 
-@register.simple_tag(takes_context=True)
-def filter_url(context, **changes):
-    """The current URL with ``changes`` to its filters, back on page 1."""
-    return query_url(context["request"].GET, **changes)
-
-
 @register.filter
 def selected_values(bound_field):
     """The values of a bound form field as a list of strings."""

@@ -1,7 +1,9 @@
 // Progressive enhancement of the GET filter forms. Without JavaScript they
-// work with their "Apply filters" button; with it, ticking a box or choosing
-// from a list applies the filters at once. Either way the URL holds the
-// whole filter state, so every view is a shareable link.
+// work with their "Apply filters" button; with it, ticking a box applies the
+// filters at once. Either way the URL holds the whole filter state, so every
+// view is a shareable link. Lists and text fields still wait for the button:
+// in some browsers the arrow keys change a list's value, and reloading the
+// page under a keyboard user's hands would be a surprise.
 (function () {
   "use strict";
   var FOCUS_KEY = "atlas:refocus";
@@ -31,7 +33,7 @@
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (event) {
       var field = event.target;
-      if (!field.matches("input[type=checkbox], select")) { return; }
+      if (!field.matches("input[type=checkbox]")) { return; }
       if (field.id) { remember(field.id); }
       if (form.requestSubmit) { form.requestSubmit(); } else { submitWithoutEmptyFields(form); form.submit(); }
     });

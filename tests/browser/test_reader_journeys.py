@@ -224,3 +224,29 @@ def test_three_clicks_from_home_to_controlled_human_studies_contradicting_a_clai
     assert shown(other.page) == expected
     tab.assert_no_console_errors()
     other.assert_no_console_errors()
+
+
+def test_reader_narrows_a_claims_evidence_to_recent_years_with_a_clean_url(tab):
+    tab.goto(claim_url())
+    form = tab.page.locator("form.filters")
+    form.get_by_label("From year").fill("2021")
+    form.get_by_label("Order by").select_option(label="Year (descending)")
+    form.get_by_role("button", name="Apply filters").click()
+    tab.page.wait_for_url(re.compile(r"year_min=2021"))
+    # empty fields are left out of the shareable URL
+    assert query_of(tab.page.url) == {"year_min": ["2021"], "ordering": ["-year"]}
+    years = [
+        int(year)
+        for year in tab.page.locator(
+            ".evidence-item .facts dt:text-is('Year') + dd"
+        ).all_inner_texts()
+    ]
+    expected = Evidence.objects.published().filter(
+        claim__slug=DEPRESSION_CLAIM, study__year__gte=2021
+    )
+    assert years and min(years) >= 2021
+    for group in tab.page.locator(".evidence-group").all():  # newest first
+        shown = group.locator(".facts dt:text-is('Year') + dd").all_inner_texts()
+        assert shown == sorted(shown, reverse=True)
+    assert len(tab.page.locator(".evidence-item").all()) == expected.count()
+    tab.assert_no_console_errors()

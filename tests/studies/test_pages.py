@@ -165,6 +165,13 @@ def test_studies_with_bad_filter_input_answer_400_with_the_error(
     assert listed(response) == []
 
 
+@pytest.mark.parametrize("year", ["-5", "99999999999999999999", "1e400", "-1e400"])
+def test_studies_survive_odd_but_numeric_years(client, year):
+    StudyFactory()
+    for parameter in ("year_min", "year_max"):
+        assert client.get(STUDIES, {parameter: year}).status_code in (200, 400)
+
+
 def test_studies_empty_state_says_what_to_change(client):
     StudyFactory(year=2000)
     page = text(client.get(STUDIES, {"year_min": "2020"}))
