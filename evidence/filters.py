@@ -155,3 +155,10 @@ class EvidenceFilterSet(django_filters.FilterSet):
     class Meta:
         model = Evidence
         fields = []
+
+
+class ClaimEvidenceFilterSet(EvidenceFilterSet):
+    """The evidence filters of one claim's page: the claim is given by the URL."""
+
+    claim = None
+    study = None

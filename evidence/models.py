@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
@@ -184,6 +184,17 @@ class EvidenceQuerySet(models.QuerySet):
     def for_list(self):
         """Links with the claim and study each row shows, in one query."""
         return self.select_related("claim", "study", "added_by")
+
+    def strongest_first(self):
+        """These links ordered controlled, self-report, anecdotal, then newest study."""
+        rank = Case(
+            *(
+                When(evidence_type=etype, then=Value(position))
+                for position, etype in enumerate(EvidenceType.values)
+            ),
+            default=Value(len(EvidenceType.values)),
+        )
+        return self.order_by(rank, F("study__year").desc(nulls_last=True), "-id")
 
     def profile_rows(self):
         """``(evidence_type, direction, n)`` rows of these links."""

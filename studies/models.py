@@ -3,7 +3,7 @@ import datetime
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -128,6 +128,10 @@ class EntryMethod(models.TextChoices):
 
 
 class StudyQuerySet(models.QuerySet):
+    def for_list(self):
+        """Studies newest first, undated sources last on every database."""
+        return self.order_by(F("year").desc(nulls_last=True), "title", "id")
+
     def search(self, query):
         """Studies whose title, authors, journal or abstract contain ``query``."""
         query = (query or "").strip()

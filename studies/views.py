@@ -1,12 +1,49 @@
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
 
+from evidence.models import Evidence
+from evidence.views import FilteredListView
+
+from .citations import apa, bibtex
+from .filters import StudyFilterSet
 from .models import Study
 
 
-class StudyListView(ListView):
-    model = Study
-    paginate_by = 25
+class StudyListView(FilteredListView):
+    filterset_class = StudyFilterSet
+    template_name = "studies/study_list.html"
+    noun = "studies"
+
+    # Filters the page has no control for, kept when the form is submitted.
+    hidden_filters = ("claim", "doi", "pmid")
+
+    def get_queryset(self):
+        return Study.objects.for_list()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["hidden_filters"] = [
+            (name, value)
+            for name in self.hidden_filters
+            for value in self.request.GET.getlist(name)
+            if value.strip()
+        ]
+        return context
 
 
 class StudyDetailView(DetailView):
-    model = Study
+    template_name = "studies/study_detail.html"
+
+    def get_queryset(self):
+        return Study.objects.all()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["links"] = (
+            Evidence.objects.published()
+            .filter(study=self.object)
+            .for_list()
+            .order_by("claim__topic", "claim__statement")
+        )
+        context["bibtex"] = bibtex(self.object)
+        context["apa"] = apa(self.object)
+        return context

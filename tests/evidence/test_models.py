@@ -125,3 +125,14 @@ def test_published_links_exclude_those_of_unpublished_claims():
     EvidenceFactory(claim=ClaimFactory(status=Status.DRAFT))
     visible = EvidenceFactory()
     assert list(Evidence.objects.published()) == [visible]
+
+
+def test_strongest_first_orders_by_evidence_type_then_newest_study():
+    claim = ClaimFactory()
+    anecdote = EvidenceFactory(claim=claim, evidence_type="anecdotal")
+    old_trial = EvidenceFactory(claim=claim, study=StudyFactory(year=2001))
+    survey = EvidenceFactory(claim=claim, evidence_type="self_report")
+    undated_trial = EvidenceFactory(claim=claim, study=StudyFactory(year=None))
+    new_trial = EvidenceFactory(claim=claim, study=StudyFactory(year=2024))
+    ordered = list(Evidence.objects.filter(claim=claim).strongest_first())
+    assert ordered == [new_trial, old_trial, undated_trial, survey, anecdote]

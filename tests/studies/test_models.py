@@ -121,3 +121,11 @@ def test_title_key_ignores_case_accents_and_punctuation():
         "sondergaard lasting increases"
     )
     assert normalize_doi("") == ""
+
+
+def test_study_list_order_is_newest_first_with_undated_sources_last():
+    undated = StudyFactory(year=None, title="Undated account")
+    old = StudyFactory(year=1999, title="Old")
+    new_b = StudyFactory(year=2020, title="B new")
+    new_a = StudyFactory(year=2020, title="A new")
+    assert list(Study.objects.for_list()) == [new_a, new_b, old, undated]

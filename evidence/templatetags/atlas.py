@@ -1,0 +1,188 @@
+"""Template tags of the reader pages: profile graphics, filter and page links."""
+
+from django import forms, template
+
+from ..models import Direction, EvidenceType
+from ..profile import DIRECTIONS, EVIDENCE_TYPES
+
+register = template.Library()
+
+DIRECTION_LABELS = dict(Direction.choices)
+TYPE_LABELS = dict(EvidenceType.choices)
+# Parameters that are not filters: they are left out of the "active filters".
+NOT_FILTERS = {"ordering"}
+
+
+def is_page_param(name):
+    return name == "page" or name.endswith("_page")
+
+
+def query_url(query_dict, **changes):
+    """``?query`` from ``query_dict`` with ``changes`` applied and pages reset.
+
+    A change to ``None`` removes the parameter, a list sets several values.
+    Page numbers are dropped: after the filters change, page 1 is shown.
+    """
+    params = query_dict.copy()
+    for name in [name for name in params if is_page_param(name)]:
+        del params[name]
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        elif isinstance(value, list | tuple):
+            params.setlist(name, value)
+        else:
+            params[name] = value
+    return f"?{params.urlencode()}" if params else "?"
+
+
+def _segments(counts, scale):
+    """Bar segments ``(direction, label, count, x%, width%)`` of ``counts``."""
+    segments, x = [], 0.0
+    for direction in DIRECTIONS:
+        count = counts.get(direction, 0)
+        if count:
+            width = 100 * count / scale
+            segments.append(
+                {
+                    "direction": direction,
+                    "label": DIRECTION_LABELS[direction],
+                    "count": count,
+                    "x": f"{x:.3f}",
+                    "width": f"{width:.3f}",
+                }
+            )
+            x += width
+    return segments
+
+
+@register.inclusion_tag("includes/profile_bar.html")
+def profile_bar(profile):
+    """A compact supports / contradicts / mixed bar with the counts in words."""
+    by_direction = profile.by_direction()
+    return {
+        "profile": profile,
+        "by_direction": by_direction,
+        "segments": _segments(by_direction, profile.total or 1),
+    }
+
+
+@register.inclusion_tag("includes/profile_chart.html", takes_context=True)
+def profile_chart(context, profile, link_cells=True):
+    """The type × direction chart of ``profile`` with its data table.
+
+    With ``link_cells``, every non-zero count in the table links to the
+    evidence filtered down to that type and direction.
+    """
+    request = context.get("request")
+    largest = max(profile.by_type().values()) or 1
+    rows = []
+    for etype in EVIDENCE_TYPES:
+        counts = profile.counts[etype]
+        cells = []
+        for direction in DIRECTIONS:
+            url = None
+            if link_cells and request is not None and counts[direction]:
+                url = query_url(request.GET, evidence_type=etype, direction=direction)
+            cells.append(
+                {
+                    "direction": direction,
+                    "label": DIRECTION_LABELS[direction],
+                    "count": counts[direction],
+                    "url": url,
+                }
+            )
+        rows.append(
+            {
+                "type": etype,
+                "label": TYPE_LABELS[etype],
+                "total": sum(counts.values()),
+                "segments": _segments(counts, largest),
+                "cells": cells,
+            }
+        )
+    return {
+        "profile": profile,
+        "rows": rows,
+        "by_direction": profile.by_direction(),
+        "directions": [(d, DIRECTION_LABELS[d]) for d in DIRECTIONS],
+    }
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page_param, number):
+    """The current URL with only ``page_param`` set to ``number``."""
+    params = context["request"].GET.copy()
+    params[page_param] = number
+    return f"?{params.urlencode()}"
+
+
+@register.filter
+def selected_values(bound_field):
+    """The values of a bound form field as a list of strings."""
+    value = bound_field.value()
+    if value in (None, ""):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+@register.filter
+def field_kind(bound_field):
+    """``choices`` (checkboxes), ``select``, ``number`` or ``text``."""
+    field = bound_field.field
+    if isinstance(field, forms.MultipleChoiceField):
+        return "choices"
+    if isinstance(field, forms.ChoiceField):
+        return "select"
+    if isinstance(field, forms.DecimalField | forms.IntegerField):
+        return "number"
+    return "text"
+
+
+@register.simple_tag(takes_context=True)
+def active_filters(context, form):
+    """The filters in the URL, each with its label and a link that removes it."""
+    query = context["request"].GET
+    chips = []
+    for name, field in form.fields.items():
+        if name in NOT_FILTERS:
+            continue
+        values = [value for value in query.getlist(name) if value.strip()]
+        if not values:
+            continue
+        labels = {str(key): str(label) for key, label in _choices(form, name, field)}
+        for value in values:
+            remaining = [other for other in query.getlist(name) if other != value]
+            chips.append(
+                {
+                    "name": name,
+                    "field": field.label or name,
+                    "value": labels.get(value, value),
+                    "remove_url": query_url(query, **{name: remaining or None}),
+                }
+            )
+    return chips
+
+
+def _choices(form, name, field):
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        chosen = form.cleaned_data.get(name) if form.is_valid() else None
+        key = field.to_field_name or "pk"
+        return [(getattr(item, key), item) for item in chosen or []]
+    return getattr(field, "choices", [])
+
+
+@register.inclusion_tag("includes/pagination.html", takes_context=True)
+def pagination(context, page, param="page", label="Pages"):
+    """Previous / numbered / next links for ``page``, in the ``param`` parameter."""
+    return {
+        "request": context["request"],
+        "page": page,
+        "param": param,
+        "label": label,
+        "pages": list(
+            page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+        ),
+    }
