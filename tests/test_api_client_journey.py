@@ -12,7 +12,7 @@ import requests
 
 from tests.factories import ClaimFactory, CuratorFactory, StudyFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_client_lists_filters_pages_exports_and_writes_over_http(live_server):

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from tests.factories import CuratorFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

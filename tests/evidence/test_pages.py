@@ -484,8 +484,8 @@ def test_claim_group_page_past_the_end_or_not_a_number_is_404(
 @pytest.mark.parametrize(
     "query, field, message",
     [
-        ({"year_min": "abc"}, "year_min", "Enter a number."),
-        ({"year_max": "20x5"}, "year_max", "Enter a number."),
+        ({"year_min": "abc"}, "year_min", "Enter a whole number."),
+        ({"year_max": "20x5"}, "year_max", "Enter a whole number."),
         (
             {"evidence_type": "bogus"},
             "evidence_type",

@@ -146,7 +146,7 @@ def test_studies_page_past_the_end_or_not_a_number_is_404(client, page, message)
 @pytest.mark.parametrize(
     "query, field, message",
     [
-        ({"year_min": "abc"}, "year_min", "Enter a number."),
+        ({"year_min": "abc"}, "year_min", "Enter a whole number."),
         ({"design": "bogus"}, "design", "bogus is not one of the available"),
         ({"population": "martians"}, "population", "martians is not one of"),
         ({"claim": "no-such-claim"}, "claim", "no-such-claim is not one of"),

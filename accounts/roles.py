@@ -1,0 +1,49 @@
+"""The two curation roles and their permissions, as they stand today.
+
+Migrations create and extend the groups on a fresh database; this module is
+the current definition, used by ``manage.py sync_roles`` (after adding
+models, or to repair a database) and by tests that flush the database.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+CURATED = ["evidence.claim", "evidence.evidence", "studies.study"]
+
+ROLE_PERMISSIONS = {
+    "Curators": [
+        *(
+            f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+            for model in CURATED
+            for action in ("view", "add", "change")
+        ),
+        "evidence.view_revision",
+    ],
+    "Editors": [
+        *(
+            f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+            for model in CURATED
+            for action in ("view", "add", "change", "delete")
+        ),
+        "evidence.publish_claim",
+        "evidence.publish_evidence",
+        "evidence.view_revision",
+        "evidence.change_revision",
+    ],
+}
+
+
+@transaction.atomic
+def roles_sync():
+    """Create the role groups and give each exactly its permissions."""
+    for name, permissions in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = []
+        for permission in permissions:
+            app_label, codename = permission.split(".")
+            wanted.append(
+                Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                )
+            )
+        group.permissions.set(wanted)
