@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pytest
@@ -588,3 +589,20 @@ def test_server_error_answers_with_the_500_page(client, monkeypatch):
     response = client.get("/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in text(response)
+
+
+def test_links_to_a_retracted_study_are_flagged_on_every_page(client):
+    link = EvidenceFactory(study__title="A retracted trial")
+    study = link.study
+    study.retracted = True
+    study.retraction_date = datetime.date(2024, 5, 1)
+    study.retraction_url = "https://example.org/notice"
+    study.save()
+    for url in (link.claim.get_absolute_url(), study.get_absolute_url(), "/studies/"):
+        content = client.get(url).content.decode()
+        assert "Retracted study." in content, url
+        assert "1 May 2024" in content
+    assert (
+        'href="https://example.org/notice"'
+        in client.get(study.get_absolute_url()).content.decode()
+    )
