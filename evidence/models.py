@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from studies.models import validate_not_blank
+from studies.models import errors_moved_to_fields, validate_not_blank
 
 from .profile import counts_from_rows, empty_counts, evidence_profile
 
@@ -31,6 +32,40 @@ class Direction(models.TextChoices):
     MIXED = "mixed", "Mixed"
 
 
+class Certainty(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+    VERY_LOW = "very_low", "Very low"
+
+
+class DomainRating(models.TextChoices):
+    NOT_SERIOUS = "", "Not serious"
+    SERIOUS = "serious", "Serious (down one)"
+    VERY_SERIOUS = "very_serious", "Very serious (down two)"
+
+
+class IndirectnessReason(models.TextChoices):
+    ANIMAL_OR_IN_VITRO = "animal_or_in_vitro", "Animal or in-vitro work"
+    HEALTHY_VOLUNTEERS = "healthy_volunteers", "Healthy volunteers instead of patients"
+    FULL_DOSE = "full_dose", "Full dose instead of microdose"
+    SURROGATE_OUTCOME = (
+        "surrogate_outcome",
+        "Surrogate outcome (e.g. an imaging measure)",
+    )
+
+
+def validate_indirectness_reasons(value):
+    if not isinstance(value, list) or any(
+        item not in IndirectnessReason.values for item in value
+    ):
+        raise ValidationError(
+            "Give a list of indirectness reasons from: %(choices)s.",
+            params={"choices": ", ".join(IndirectnessReason.values)},
+            code="invalid_indirectness_reasons",
+        )
+
+
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
@@ -39,11 +74,16 @@ class Status(models.TextChoices):
 
 
 def unique_slug_for(statement, *, exclude_pk=None):
-    """A slug derived from ``statement`` that no other claim uses yet."""
+    """A slug derived from ``statement`` that no claim uses, now or formerly."""
     base = slugify(statement)[: SLUG_MAX_LENGTH - 8].strip("-") or "claim"
     slug, suffix = base, 2
     taken = Claim.objects.exclude(pk=exclude_pk).filter(slug__startswith=base)
     existing = set(taken.values_list("slug", flat=True))
+    existing |= set(
+        ClaimSlugAlias.objects.filter(slug__startswith=base).values_list(
+            "slug", flat=True
+        )
+    )
     while slug in existing:
         slug = f"{base}-{suffix}"
         suffix += 1
@@ -106,16 +146,47 @@ class Claim(models.Model):
         blank=True, help_text="Why the published claim was retracted."
     )
     # The evidence profile, kept in step with the published links by
-    # services.claim_profile_refresh so that lists never aggregate links.
+    # services.claim_refresh so that lists never aggregate links.
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
     strength_score = models.SmallIntegerField(default=0, editable=False)
     profile_counts = models.JSONField(default=empty_counts, editable=False)
+    # Certainty (evidence/certainty.py): the computed value with its steps,
+    # an editor's override with its reason, and the headline value readers see.
+    certainty_computed = models.CharField(
+        max_length=20,
+        choices=Certainty.choices,
+        default=Certainty.VERY_LOW,
+        editable=False,
+    )
+    certainty_steps = models.JSONField(default=list, editable=False)
+    certainty_override = models.CharField(
+        max_length=20,
+        choices=Certainty.choices,
+        blank=True,
+        help_text="Editors only: replaces the computed certainty as the headline; give the reason.",
+    )
+    certainty_override_reason = models.TextField(blank=True)
+    certainty = models.CharField(
+        max_length=20,
+        choices=Certainty.choices,
+        default=Certainty.VERY_LOW,
+        editable=False,
+    )
+    certainty_rank = models.PositiveSmallIntegerField(default=1, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(
-        excluded_fields=["evidence_count", "strength_score", "profile_counts"]
+        excluded_fields=[
+            "evidence_count",
+            "strength_score",
+            "profile_counts",
+            "certainty_computed",
+            "certainty_steps",
+            "certainty",
+            "certainty_rank",
+        ]
     )
 
     class Meta:
@@ -132,10 +203,17 @@ class Claim(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=Status.values), name="claim_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(certainty_override="") | ~Q(certainty_override_reason=""),
+                name="claim_certainty_override_has_reason",
+                violation_error_code="override_without_reason",
+                violation_error_message="Give the reason for overriding the computed certainty.",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "topic"], name="claim_status_topic_idx"),
             models.Index(fields=["strength_score"], name="claim_strength_idx"),
+            models.Index(fields=["certainty_rank"], name="claim_certainty_idx"),
             models.Index(fields=["evidence_count"], name="claim_evidence_count_idx"),
         ]
 
@@ -144,16 +222,49 @@ class Claim(models.Model):
 
     def save(self, *args, **kwargs):
         self.full_clean()
+        previous_slug = getattr(self, "_loaded_slug", None)
         super().save(*args, **kwargs)
+        if previous_slug and previous_slug != self.slug:
+            # A rename keeps the old address working: citations must not break.
+            ClaimSlugAlias.objects.update_or_create(
+                slug=previous_slug, defaults={"claim": self}
+            )
+            ClaimSlugAlias.objects.filter(slug=self.slug).delete()
+        self._loaded_slug = self.slug
 
     def get_absolute_url(self):
         return reverse("evidence:claim-detail", args=[self.slug])
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            raise ValidationError(
+                errors_moved_to_fields(
+                    error, {"override_without_reason": "certainty_override_reason"}
+                )
+            ) from error
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_slug = instance.__dict__.get("slug")
+        return instance
 
     def clean_fields(self, exclude=None):
         self.statement = (self.statement or "").strip()
         if not self.slug and self.statement:
             self.slug = unique_slug_for(self.statement, exclude_pk=self.pk)
         super().clean_fields(exclude=exclude)
+        alias = (
+            ClaimSlugAlias.objects.filter(slug=self.slug)
+            .exclude(claim_id=self.pk)
+            .first()
+        )
+        if alias is not None and "slug" not in (exclude or ()):
+            raise ValidationError(
+                {"slug": f"“{self.slug}” is an earlier address of another claim."}
+            )
 
     @property
     def profile(self):
@@ -234,6 +345,37 @@ class Evidence(models.Model):
     )
     retraction_reason = models.TextField(
         blank=True, help_text="Why the published link was retracted."
+    )
+    # GRADE's reasons to trust this evidence less (or more) for this claim.
+    risk_of_bias = models.CharField(
+        max_length=20,
+        choices=DomainRating.choices,
+        blank=True,
+        help_text="e.g. no blinding, participants could tell the active dose",
+    )
+    indirectness = models.CharField(
+        max_length=20, choices=DomainRating.choices, blank=True
+    )
+    indirectness_reasons = models.JSONField(
+        default=list, blank=True, validators=[validate_indirectness_reasons]
+    )
+    imprecision = models.CharField(
+        max_length=20,
+        choices=DomainRating.choices,
+        blank=True,
+        help_text="e.g. a small sample",
+    )
+    inconsistency = models.CharField(
+        max_length=20, choices=DomainRating.choices, blank=True
+    )
+    publication_bias = models.CharField(
+        max_length=20, choices=DomainRating.choices, blank=True
+    )
+    large_effect = models.BooleanField(
+        default=False, help_text="A reason to trust it more."
+    )
+    dose_response = models.BooleanField(
+        default=False, help_text="A dose-response gradient: a reason to trust it more."
     )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -385,3 +527,99 @@ class Revision(models.Model):
     @property
     def target(self):
         return self.claim if self.claim_id else self.evidence
+
+
+class ClaimSlugAlias(models.Model):
+    """An earlier slug of a renamed claim: old links and citations redirect."""
+
+    slug = models.SlugField(max_length=SLUG_MAX_LENGTH, unique=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="slug_aliases"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "claim slug aliases"
+
+    def __str__(self):
+        return f"{self.slug} → {self.claim.slug}"
+
+
+class ClaimVersion(models.Model):
+    """A numbered, citable state of a published claim.
+
+    A version is kept whenever what the public sees changes: the statement,
+    the published links or the certainty. Links are stored as the changes
+    from the version before, with a full snapshot every few versions so that
+    any version can be rebuilt cheaply.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created = models.DateTimeField(auto_now_add=True)
+    statement = models.CharField(max_length=STATEMENT_MAX_LENGTH)
+    description = models.TextField(blank=True)
+    topic = models.CharField(max_length=20, choices=Topic.choices)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    certainty = models.CharField(max_length=20, choices=Certainty.choices)
+    certainty_computed = models.CharField(max_length=20, choices=Certainty.choices)
+    certainty_steps = models.JSONField(default=list)
+    certainty_override_reason = models.TextField(blank=True)
+    strength_score = models.SmallIntegerField(default=0)
+    profile_counts = models.JSONField(default=empty_counts)
+    evidence_count = models.PositiveIntegerField(default=0)
+    links_snapshot = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="All published links at this version (checkpoints only).",
+    )
+    links_added = models.JSONField(default=list)
+    links_removed = models.JSONField(default=list)
+    links_changed = models.JSONField(default=list)
+    changes = models.JSONField(default=dict, help_text="Claim field → [before, after].")
+    summary = models.TextField(
+        blank=True, help_text="What changed since the previous version, in words."
+    )
+
+    class Meta:
+        ordering = ["claim", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "number"], name="claim_version_number_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.claim.slug} v{self.number}"
+
+    def get_absolute_url(self):
+        return reverse("evidence:claim-version", args=[self.claim.slug, self.number])
+
+
+class Release(models.Model):
+    """A dated, immutable open-data release of everything published."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    file = models.FileField(upload_to="releases/", max_length=300)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField("SHA-256 of the zip", max_length=64)
+    licence = models.CharField(max_length=100)
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("A release never changes once made; make a new one.")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("evidence:release-download", args=[self.name])
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A release is never deleted: readers may have cited it.")

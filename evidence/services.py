@@ -1,41 +1,271 @@
-"""Writes shared by the admin, the API, the seed and the import commands."""
+"""Writes shared by the admin, the API, the seed and the import commands.
+
+The stored state derived from a claim's links — its evidence profile, its
+certainty and its numbered versions — is refreshed here, in one place.
+"""
+
+import threading
+from contextlib import contextmanager
 
 from django.db import transaction
 
-from .models import Claim, Evidence
+from .certainty import LEVEL_RANK, LinkAppraisal, certainty_assess
+from .models import Claim, ClaimVersion, Evidence, Status
 from .profile import evidence_profile
+
+# A full snapshot of the links every this many versions; the ones between
+# store only what changed.
+VERSION_CHECKPOINT_EVERY = 25
+APPRAISAL_FIELDS = [
+    "evidence_type",
+    "direction",
+    "study__design",
+    "risk_of_bias",
+    "indirectness",
+    "indirectness_reasons",
+    "imprecision",
+    "inconsistency",
+    "publication_bias",
+    "large_effect",
+    "dose_response",
+]
+
+_deferred = threading.local()
+
+
+@contextmanager
+def claim_refresh_deferred():
+    """Refresh each touched claim once, at the end, instead of after every write.
+
+    For bulk writers (the seed, imports): a claim gaining twenty links gets
+    one new version, not twenty.
+    """
+    if getattr(_deferred, "claim_ids", None) is not None:
+        yield
+        return
+    _deferred.claim_ids = set()
+    try:
+        yield
+        pending = _deferred.claim_ids
+    finally:
+        _deferred.claim_ids = None
+    for claim_id in sorted(pending):
+        claim_refresh(claim_id=claim_id)
+
+
+def claim_refresh_requested(*, claim_id):
+    """Refresh now, or at the end of the surrounding claim_refresh_deferred()."""
+    pending = getattr(_deferred, "claim_ids", None)
+    if pending is not None:
+        pending.add(claim_id)
+    else:
+        claim_refresh(claim_id=claim_id)
+
+
+def _appraisals(claim_id):
+    rows = (
+        Evidence.objects.filter(claim_id=claim_id).counted().values(*APPRAISAL_FIELDS)
+    )
+    for row in rows.iterator(chunk_size=2000):
+        design = row.pop("study__design")
+        reasons = tuple(row.pop("indirectness_reasons") or ())
+        yield LinkAppraisal(design=design, indirectness_reasons=reasons, **row)
 
 
 @transaction.atomic
-def claim_profile_refresh(*, claim_id):
-    """Recount the counted links of one claim and store its profile.
-
-    Counted are published links to studies that have not been retracted.
+def claim_refresh(*, claim_id):
+    """Recompute one claim's profile and certainty, and record a version.
 
     The claim row is locked first, so that two writers adding links to the
-    same claim at once cannot both store a count that misses the other's link.
+    same claim at once cannot both store a count that misses the other's
+    link. Returns the refreshed claim, or ``None`` if it no longer exists.
     """
-    claim = Claim.objects.select_for_update().filter(pk=claim_id).only("pk").first()
+    claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
     if claim is None:
         return None
-    counts = Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
-    profile = evidence_profile(counts)
-    Claim.objects.filter(pk=claim_id).update(
-        profile_counts=profile.counts,
-        evidence_count=profile.total,
-        strength_score=profile.score,
+    profile = evidence_profile(
+        Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
     )
-    return profile
+    computed = certainty_assess(_appraisals(claim_id), strength=profile.strength)
+    headline = claim.certainty_override or computed.level
+    fields = {
+        "profile_counts": profile.counts,
+        "evidence_count": profile.total,
+        "strength_score": profile.score,
+        "certainty_computed": computed.level,
+        "certainty_steps": computed.steps,
+        "certainty": headline,
+        "certainty_rank": LEVEL_RANK[headline],
+    }
+    Claim.objects.filter(pk=claim_id).update(**fields)
+    for name, value in fields.items():
+        setattr(claim, name, value)
+    claim_version_sync(claim=claim)
+    return claim
 
 
-def claims_profile_refresh_all(*, claim_ids=None, progress=None):
-    """Recount every claim's profile (after bulk writes that skip signals)."""
+def claims_refresh_all(*, claim_ids=None, progress=None):
+    """Refresh every claim (after bulk writes that skip signals)."""
     claims = (
         Claim.objects.all()
         if claim_ids is None
         else Claim.objects.filter(pk__in=claim_ids)
     )
     for claim_id in claims.values_list("pk", flat=True).iterator():
-        claim_profile_refresh(claim_id=claim_id)
+        claim_refresh(claim_id=claim_id)
         if progress:
             progress(1)
+
+
+# --- Versions ----------------------------------------------------------------
+
+
+def _link_entry(row):
+    return {
+        "id": row["id"],
+        "study": row["study_id"],
+        "citation": row["citation"],
+        "evidence_type": row["evidence_type"],
+        "direction": row["direction"],
+        "study_retracted": row["study__retracted"],
+    }
+
+
+def published_links_state(claim_id):
+    """What the public sees of a claim's links: id → entry."""
+    rows = (
+        Evidence.objects.filter(claim_id=claim_id, status=Status.PUBLISHED)
+        .select_related("study")
+        .only(
+            "id",
+            "evidence_type",
+            "direction",
+            "study__id",
+            "study__title",
+            "study__authors",
+            "study__authors_et_al",
+            "study__year",
+            "study__retracted",
+        )
+        .order_by("id")
+    )
+    state = {}
+    for link in rows.iterator(chunk_size=2000):
+        state[str(link.pk)] = _link_entry(
+            {
+                "id": link.pk,
+                "study_id": link.study_id,
+                "citation": f"{link.study.citation_short}. {link.study.title}",
+                "evidence_type": link.evidence_type,
+                "direction": link.direction,
+                "study__retracted": link.study.retracted,
+            }
+        )
+    return state
+
+
+def version_links(version):
+    """The published links (id → entry) as they stood at ``version``."""
+    versions = list(
+        ClaimVersion.objects.filter(
+            claim_id=version.claim_id, number__lte=version.number
+        )
+        .filter(number__gt=version.number - VERSION_CHECKPOINT_EVERY)
+        .order_by("number")
+    )
+    start = max(
+        index for index, item in enumerate(versions) if item.links_snapshot is not None
+    )
+    state = dict(versions[start].links_snapshot)
+    for item in versions[start + 1 :]:
+        for entry in item.links_removed:
+            state.pop(str(entry["id"]), None)
+        for entry in item.links_added + item.links_changed:
+            state[str(entry["id"])] = entry
+    return state
+
+
+CLAIM_VERSIONED_FIELDS = ["statement", "description", "topic", "status"]
+LINK_VERSIONED_FIELDS = ["study", "evidence_type", "direction", "study_retracted"]
+
+
+def _summary(changes, added, removed, changed):
+    parts = []
+    for field, (before, after) in changes.items():
+        if field == "certainty":
+            parts.append(
+                f"certainty {before.replace('_', ' ')} → {after.replace('_', ' ')}"
+            )
+        elif field == "status":
+            parts.append(f"status {before} → {after}")
+        else:
+            parts.append(f"{field} changed")
+    for items, verb in ((added, "added"), (removed, "removed"), (changed, "regraded")):
+        if items:
+            parts.append(f"{len(items)} link{'s' if len(items) != 1 else ''} {verb}")
+    return "; ".join(parts).capitalize() + "." if parts else ""
+
+
+def claim_version_sync(*, claim):
+    """Record a new version of ``claim`` if what the public sees has changed.
+
+    Only claims that are (or were) published have versions. Returns the new
+    :class:`ClaimVersion`, or ``None`` when nothing public changed.
+    """
+    latest = claim.versions.order_by("-number").first()
+    if latest is None and claim.status != Status.PUBLISHED:
+        return None
+    links = published_links_state(claim.pk) if claim.status == Status.PUBLISHED else {}
+    if latest is None:
+        previous_links, changes = {}, {}
+    else:
+        previous_links = version_links(latest)
+        changes = {
+            field: [getattr(latest, field), getattr(claim, field)]
+            for field in CLAIM_VERSIONED_FIELDS
+            if getattr(latest, field) != getattr(claim, field)
+        }
+        if (
+            latest.certainty != claim.certainty
+            or latest.certainty_steps != claim.certainty_steps
+        ):
+            changes["certainty"] = [latest.certainty, claim.certainty]
+    added = [entry for key, entry in links.items() if key not in previous_links]
+    removed = [entry for key, entry in previous_links.items() if key not in links]
+    changed = [
+        entry
+        for key, entry in links.items()
+        if key in previous_links
+        and any(
+            previous_links[key].get(field) != entry.get(field)
+            for field in LINK_VERSIONED_FIELDS
+        )
+    ]
+    if latest is not None and not (changes or added or removed or changed):
+        return None
+    number = 1 if latest is None else latest.number + 1
+    return ClaimVersion.objects.create(
+        claim=claim,
+        number=number,
+        statement=claim.statement,
+        description=claim.description,
+        topic=claim.topic,
+        status=claim.status,
+        certainty=claim.certainty,
+        certainty_computed=claim.certainty_computed,
+        certainty_steps=claim.certainty_steps,
+        certainty_override_reason=claim.certainty_override_reason
+        if claim.certainty_override
+        else "",
+        strength_score=claim.strength_score,
+        profile_counts=claim.profile_counts,
+        evidence_count=claim.evidence_count,
+        links_snapshot=links if number % VERSION_CHECKPOINT_EVERY == 1 else None,
+        links_added=added,
+        links_removed=removed,
+        links_changed=changed,
+        changes=changes,
+        summary="First published version."
+        if latest is None
+        else _summary(changes, added, removed, changed),
+    )

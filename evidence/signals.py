@@ -1,7 +1,7 @@
-"""Keep each claim's stored evidence profile in step with its links.
+"""Keep each claim's stored profile, certainty and versions in step.
 
-Signals rather than calls in each view, because links change through the
-admin inline, the API, imports and the shell alike.
+Signals rather than calls in each view, because claims, links and studies
+change through the admin, the API, imports and the shell alike.
 """
 
 from django.db.models.signals import post_delete, post_save
@@ -9,37 +9,42 @@ from django.dispatch import receiver
 
 from studies.models import Study
 
-from .models import Evidence
-from .services import claim_profile_refresh
+from .models import Claim, Evidence
+from .services import claim_refresh_requested
 
 
 @receiver(post_save, sender=Evidence)
-def refresh_profile_after_link_saved(sender, instance, raw=False, **kwargs):
-    if raw:  # loaddata: the fixture carries the stored profile already
+def refresh_after_link_saved(sender, instance, raw=False, **kwargs):
+    if raw:  # loaddata: the fixture carries the stored state already
         return
-    claim_profile_refresh(claim_id=instance.claim_id)
+    claim_refresh_requested(claim_id=instance.claim_id)
     previous = getattr(instance, "_loaded_claim_id", None)
     if previous and previous != instance.claim_id:
-        claim_profile_refresh(claim_id=previous)
+        claim_refresh_requested(claim_id=previous)
     instance._loaded_claim_id = instance.claim_id
 
 
 @receiver(post_delete, sender=Evidence)
-def refresh_profile_after_link_deleted(sender, instance, **kwargs):
-    claim_profile_refresh(claim_id=instance.claim_id)
+def refresh_after_link_deleted(sender, instance, **kwargs):
+    claim_refresh_requested(claim_id=instance.claim_id)
+
+
+@receiver(post_save, sender=Claim)
+def refresh_after_claim_saved(sender, instance, raw=False, **kwargs):
+    # A new statement, status or certainty override is a new public state.
+    if not raw:
+        claim_refresh_requested(claim_id=instance.pk)
 
 
 @receiver(post_save, sender=Study)
-def refresh_profiles_after_study_retraction(
-    sender, instance, raw=False, created=False, **kwargs
-):
-    # Links to a retracted study stay visible (flagged) but stop counting.
-    previous = getattr(instance, "_loaded_retracted", None)
-    instance._loaded_retracted = instance.retracted
-    if raw or created or previous == instance.retracted:
+def refresh_after_study_changed(sender, instance, raw=False, created=False, **kwargs):
+    previous = getattr(instance, "_loaded_values", None)
+    current = instance.tracked_values()
+    instance._loaded_values = current
+    if raw or created or previous == current:
         return
     claim_ids = Evidence.objects.filter(study=instance).values_list(
         "claim_id", flat=True
     )
     for claim_id in claim_ids.distinct():
-        claim_profile_refresh(claim_id=claim_id)
+        claim_refresh_requested(claim_id=claim_id)

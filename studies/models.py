@@ -221,6 +221,9 @@ class Study(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    # Read by the claims' certainty rule and published versions.
+    TRACKED_FIELDS = ("design", "retracted", "title", "year", "authors")
+
     objects = StudyQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -353,6 +356,11 @@ class Study(models.Model):
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        # Remembered so that retracting a study can refresh the profiles it counts in.
-        instance._loaded_retracted = instance.__dict__.get("retracted")
+        # Remembered so that a change that matters to the claims citing the
+        # study (a retraction, a new design) refreshes them.
+        instance._loaded_values = instance.tracked_values()
         return instance
+
+    def tracked_values(self):
+        """The fields whose change matters to the claims that cite this study."""
+        return {name: self.__dict__.get(name) for name in self.TRACKED_FIELDS}

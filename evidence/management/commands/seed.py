@@ -16,6 +16,7 @@ from studies.models import EntryMethod
 from studies.services import CREATED, UNCHANGED, UPDATED, study_upsert
 
 from ...models import Claim, Evidence, Status
+from ...services import claim_refresh_deferred
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
 CHANGE_REASON = "Seed data set (evidence/seed)"
@@ -46,6 +47,22 @@ def _study_fields(row):
     }
 
 
+def _grade_fields(row):
+    """GRADE's reasons recorded on a seed link (see evidence/certainty.py)."""
+    return {
+        "risk_of_bias": row["risk_of_bias"],
+        "indirectness": row["indirectness"],
+        "indirectness_reasons": [
+            code for code in row["indirectness_reasons"].split(";") if code
+        ],
+        "imprecision": row["imprecision"],
+        "inconsistency": row["inconsistency"],
+        "publication_bias": row["publication_bias"],
+        "large_effect": row["large_effect"] == "yes",
+        "dose_response": row["dose_response"] == "yes",
+    }
+
+
 def _save_if_changed(instance, values):
     """Apply ``values``; save only when one of them differs. Returns the outcome."""
     changed = [
@@ -72,7 +89,7 @@ class Command(BaseCommand):
             for kind in ("claims", "studies", "links")
         }
         try:
-            with transaction.atomic():
+            with transaction.atomic(), claim_refresh_deferred():
                 claims = self._load_claims(tally["claims"])
                 studies = self._load_studies(tally["studies"])
                 self._load_links(claims, studies, tally["links"])
@@ -137,6 +154,7 @@ class Command(BaseCommand):
                     "direction": row["direction"],
                     "finding": row["finding"],
                     "status": Status.PUBLISHED,
+                    **_grade_fields(row),
                 },
             )
             tally[outcome] += 1
