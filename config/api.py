@@ -117,12 +117,26 @@ class ModelValidationMixin:
         return field
 
 
+class MovedPermanently(Exception):
+    """The resource lives at ``location`` now (e.g. a renamed claim)."""
+
+    def __init__(self, location):
+        super().__init__(location)
+        self.location = location
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus model validation and integrity errors as 400s.
 
     A race between two writers (both pass validation, the database refuses
     the second) must read as a clear 400, never as a 500.
     """
+    if isinstance(exc, MovedPermanently):
+        return Response(
+            {"detail": f"Moved permanently to {exc.location}"},
+            status=status.HTTP_301_MOVED_PERMANENTLY,
+            headers={"Location": exc.location},
+        )
     if isinstance(exc, DjangoValidationError):
         detail = (
             exc.message_dict

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
-from evidence.api import ClaimViewSet, EvidenceViewSet, RevisionViewSet
+from evidence.api import ClaimViewSet, EvidenceViewSet, ReleaseViewSet, RevisionViewSet
 from studies.api import StudyViewSet
 
 router = DefaultRouter()
@@ -13,6 +13,7 @@ router.register("claims", ClaimViewSet, basename="claim")
 router.register("studies", StudyViewSet, basename="study")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("revisions", RevisionViewSet, basename="revision")
+router.register("releases", ReleaseViewSet, basename="release")
 router.register("auth/tokens", ApiTokenViewSet, basename="token")
 
 app_name = "api"

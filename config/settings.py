@@ -182,6 +182,14 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
+# The licence of the open data releases (manage.py make_release).
+RELEASE_LICENCE = {
+    "name": os.environ.get("RELEASE_LICENCE_NAME", "CC BY 4.0"),
+    "url": os.environ.get(
+        "RELEASE_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    ),
+}
+
 # How long clients and shared caches may reuse anonymous API reads.
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
 
@@ -204,5 +212,6 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "evidence.models.Status",
         "DesignEnum": "studies.models.Design",
         "PopulationEnum": "studies.models.Population",
+        "CertaintyEnum": "evidence.models.Certainty",
     },
 }

@@ -1,3 +1,5 @@
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -9,15 +11,19 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from config.api import PublicReadViewSet
+from config.api import MovedPermanently, PublicReadViewSet
 
+from .exports import claim_va_statement
 from .filters import ClaimFilterSet, EvidenceFilterSet
-from .models import Claim, Evidence, Revision
+from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision
 from .serializers import (
     CLAIM_EVIDENCE_PREVIEW,
     ClaimDetailSerializer,
     ClaimSerializer,
+    ClaimVersionDetailSerializer,
+    ClaimVersionSerializer,
     EvidenceSerializer,
+    ReleaseSerializer,
     RevisionReviewSerializer,
     RevisionSerializer,
 )
@@ -124,6 +130,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         "statement",
         "topic",
         "status",
+        "certainty",
         "evidence_count",
         "strength",
         "strength_score",
@@ -137,7 +144,20 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer
 
     def get_object(self):
-        claim = super().get_object()
+        try:
+            claim = super().get_object()
+        except Http404:
+            alias = (
+                ClaimSlugAlias.objects.select_related("claim")
+                .filter(slug=self.kwargs["slug"])
+                .first()
+            )
+            if alias is None:
+                raise
+            path = self.request.get_full_path().replace(
+                f"/{alias.slug}/", f"/{alias.claim.slug}/", 1
+            )
+            raise MovedPermanently(self.request.build_absolute_uri(path)) from None
         if self.action == "retrieve":
             links = (
                 Evidence.objects.visible_to(self.request.user)
@@ -150,6 +170,74 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
                 link.claim = claim
         return claim
 
+    @extend_schema(
+        summary="The claim's numbered versions",
+        description="Every published state of the claim, newest first, with what changed in each.",
+        responses=ClaimVersionSerializer(many=True),
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        serializer_class=ClaimVersionSerializer,
+    )
+    def versions(self, request, slug=None):
+        claim = self.get_object()
+        page = self.paginate_queryset(
+            claim.versions.select_related("claim").order_by("-number")
+        )
+        return self.get_paginated_response(
+            ClaimVersionSerializer(
+                page, many=True, context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(
+        summary="One version of the claim, with its links at that time",
+        responses=ClaimVersionDetailSerializer,
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"versions/(?P<number>[0-9]+)",
+        filterset_class=None,
+        serializer_class=ClaimVersionDetailSerializer,
+    )
+    def version(self, request, slug=None, number=None):
+        claim = self.get_object()
+        version = get_object_or_404(
+            claim.versions.select_related("claim"), number=number
+        )
+        return Response(
+            ClaimVersionDetailSerializer(
+                version, context=self.get_serializer_context()
+            ).data
+        )
+
+    @extend_schema(
+        summary="The claim as a GA4GH-style statement",
+        description=(
+            "A Statement with a direction and a strength (the certainty), and one EvidenceLine per "
+            "evidence type and direction carrying its evidence items, after the GA4GH VA-Spec model."
+        ),
+        responses={200: OpenApiTypes.OBJECT},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def statement(self, request, slug=None):
+        claim = self.get_object()
+        links = (
+            Evidence.objects.filter(claim=claim)
+            .counted()
+            .select_related("study")
+            .order_by("pk")
+        )
+        return Response(
+            claim_va_statement(claim, links.iterator(chunk_size=2000), request=request)
+        )
+
     def csv_row(self, claim):
         profile = claim.profile
         return [
@@ -157,6 +245,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
             claim.statement,
             claim.topic,
             claim.status,
+            claim.certainty,
             claim.evidence_count,
             profile.strength,
             profile.score,
@@ -278,3 +367,16 @@ class RevisionViewSet(
         )
         revision.refresh_from_db()
         return Response(self.get_serializer(revision).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Dated open-data releases, newest first"),
+    retrieve=extend_schema(summary="One release"),
+)
+class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = ReleaseSerializer
+    queryset = Release.objects.all()
+    lookup_field = "name"
+    lookup_value_regex = "[-0-9]+"
+    permission_classes = [permissions.AllowAny]
+    filter_backends = []

@@ -6,10 +6,15 @@ Parameter names and meanings are a public contract (see the API schema).
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from studies.filters import ClaimSlugFilter, choice_filter, year_range_filters
+from studies.filters import (
+    ClaimSlugFilter,
+    StableOrderingFilter,
+    choice_filter,
+    year_range_filters,
+)
 from studies.models import Design, Dose, Population, Study
 
-from .models import Claim, Direction, Evidence, EvidenceType, Status, Topic
+from .models import Certainty, Claim, Direction, Evidence, EvidenceType, Status, Topic
 
 EVIDENCE_TYPE_HELP = (
     "Kind of evidence: controlled, self_report or anecdotal; repeat for several."
@@ -44,6 +49,12 @@ class ClaimFilterSet(django_filters.FilterSet):
         "Status",
         "Curators and editors: draft, in_review, published or retracted.",
     )
+    certainty = choice_filter(
+        "certainty",
+        Certainty.choices,
+        "Certainty",
+        "high, moderate, low or very_low; repeat for several.",
+    )
     topic = choice_filter(
         "topic",
         Topic.choices,
@@ -77,15 +88,16 @@ class ClaimFilterSet(django_filters.FilterSet):
     dose = django_filters.MultipleChoiceFilter(
         choices=Dose.choices, method="filter_by_link", label="Dose", help_text=DOSE_HELP
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields={
             "statement": "statement",
+            "certainty_rank": "certainty",
             "strength_score": "strength",
             "evidence_count": "evidence_count",
             "updated": "updated",
         },
         label="Order by",
-        help_text="statement, strength, evidence_count or updated; prefix - for descending.",
+        help_text="statement, certainty, strength, evidence_count or updated; prefix - for descending.",
     )
 
     class Meta:
@@ -141,7 +153,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
         "study__population", Population.choices, "Population", POPULATION_HELP
     )
     dose = choice_filter("study__dose", Dose.choices, "Dose", DOSE_HELP)
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields={
             "created": "created",
             "updated": "updated",

@@ -173,6 +173,11 @@ class Claim(models.Model):
         editable=False,
     )
     certainty_rank = models.PositiveSmallIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Number of the latest published version (0: never published).",
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -186,6 +191,7 @@ class Claim(models.Model):
             "certainty_steps",
             "certainty",
             "certainty_rank",
+            "version",
         ]
     )
 

@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -6,8 +7,9 @@ from config.api import ModelValidationMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
-from .models import Claim, Evidence, Revision
-from .workflow import status_change_check
+from .models import Certainty, Claim, ClaimVersion, Evidence, Release, Revision
+from .services import version_links
+from .workflow import is_editor, status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
 
@@ -86,6 +88,42 @@ class ClaimLinksSerializer(serializers.Serializer):
     evidence = serializers.URLField(
         help_text="All of the claim's evidence links, filterable and paginated."
     )
+    versions = serializers.URLField(help_text="The claim's numbered, citable versions.")
+    statement = serializers.URLField(
+        help_text="The claim as a GA4GH-style statement with evidence lines (JSON)."
+    )
+
+
+class CertaintyOverrideSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Certainty.choices)
+    reason = serializers.CharField()
+
+
+class CertaintyDetailSerializer(serializers.Serializer):
+    computed = serializers.ChoiceField(
+        choices=Certainty.choices, help_text="What the rule gives."
+    )
+    steps = serializers.ListField(
+        child=serializers.CharField(), help_text="Each step of the rule, in words."
+    )
+    override = CertaintyOverrideSerializer(
+        allow_null=True, help_text="An editor's override, which becomes the headline."
+    )
+
+
+def certainty_detail(claim):
+    return {
+        "computed": claim.certainty_computed,
+        "steps": claim.certainty_steps,
+        "override": (
+            {
+                "level": claim.certainty_override,
+                "reason": claim.certainty_override_reason,
+            }
+            if claim.certainty_override
+            else None
+        ),
+    }
 
 
 class WorkflowMixin:
@@ -182,6 +220,7 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
         max_length=10_000, required=False, allow_blank=True
     )
     evidence_summary = serializers.SerializerMethodField()
+    certainty_detail = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -194,22 +233,56 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             "status",
             "review_comment",
             "retraction_reason",
+            "certainty",
+            "certainty_detail",
+            "certainty_override",
+            "certainty_override_reason",
             "evidence_summary",
+            "version",
             "links",
             "created",
             "updated",
         ]
-        read_only_fields = ["created", "updated"]
+        read_only_fields = ["certainty", "version", "created", "updated"]
         extra_kwargs = {
-            name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+            **{
+                name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+            },
+            "certainty": {
+                "help_text": "The headline certainty: an editor's override if any, else the computed value."
+            },
+            "certainty_override": {
+                "help_text": "Editors only; needs certainty_override_reason."
+            },
+            "certainty_override_reason": {
+                "help_text": "Editors only: why the computed certainty is overridden."
+            },
+            "version": {
+                "help_text": "Number of the latest published version (0: never published)."
+            },
         }
 
     def validate_slug(self, value):
         if self.instance is not None and value != self.instance.slug:
-            raise serializers.ValidationError(
-                "A claim's slug is permanent: citations link to it."
-            )
+            if not is_editor(self.context["request"].user, "claim"):
+                raise serializers.ValidationError(
+                    "A claim's slug is permanent: citations link to it. Only editors rename, "
+                    "and the old slug then redirects."
+                )
         return value
+
+    def validate(self, attrs):
+        overriding = any(
+            name in attrs and attrs[name] != getattr(self.instance, name, "")
+            for name in ("certainty_override", "certainty_override_reason")
+        )
+        if overriding and not is_editor(self.context["request"].user, "claim"):
+            raise PermissionDenied("Only editors can override the computed certainty.")
+        return super().validate(attrs)
+
+    @extend_schema_field(CertaintyDetailSerializer)
+    def get_certainty_detail(self, claim):
+        return certainty_detail(claim)
 
     @extend_schema_field(EvidenceSummarySerializer)
     def get_evidence_summary(self, claim):
@@ -224,6 +297,12 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             "html": request.build_absolute_uri(html) if request else html,
             "evidence": reverse("api:evidence-list", request=request)
             + f"?claim={claim.slug}",
+            "versions": reverse(
+                "api:claim-versions", args=[claim.slug], request=request
+            ),
+            "statement": reverse(
+                "api:claim-statement", args=[claim.slug], request=request
+            ),
         }
 
 
@@ -272,3 +351,92 @@ class RevisionReviewSerializer(serializers.Serializer):
     review_comment = serializers.CharField(
         max_length=5_000, help_text="Why the revision is rejected."
     )
+
+
+class VersionLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the evidence link.")
+    study = serializers.IntegerField(help_text="Id of the study.")
+    citation = serializers.CharField()
+    evidence_type = serializers.ChoiceField(
+        choices=["controlled", "self_report", "anecdotal"]
+    )
+    direction = serializers.ChoiceField(choices=["supports", "contradicts", "mixed"])
+    study_retracted = serializers.BooleanField()
+
+
+class ClaimVersionSerializer(serializers.ModelSerializer):
+    permalink = serializers.SerializerMethodField(
+        help_text="The reader page of this version."
+    )
+    links_added = VersionLinkSerializer(many=True)
+    links_removed = VersionLinkSerializer(many=True)
+    links_changed = VersionLinkSerializer(
+        many=True, help_text="Links regraded since the previous version."
+    )
+    changes = serializers.DictField(
+        child=serializers.ListField(
+            child=serializers.CharField(), min_length=2, max_length=2
+        ),
+        help_text="Claim field (statement, status, certainty…) → [before, after].",
+    )
+
+    class Meta:
+        model = ClaimVersion
+        fields = [
+            "number",
+            "created",
+            "statement",
+            "description",
+            "topic",
+            "status",
+            "certainty",
+            "certainty_computed",
+            "certainty_steps",
+            "certainty_override_reason",
+            "strength_score",
+            "evidence_count",
+            "summary",
+            "changes",
+            "links_added",
+            "links_removed",
+            "links_changed",
+            "permalink",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField)
+    def get_permalink(self, version):
+        request = self.context.get("request")
+        url = reverse(
+            "evidence:claim-version", args=[version.claim.slug, version.number]
+        )
+        return request.build_absolute_uri(url) if request else url
+
+
+class ClaimVersionDetailSerializer(ClaimVersionSerializer):
+    links = serializers.SerializerMethodField(
+        help_text="Every published link at this version."
+    )
+
+    class Meta(ClaimVersionSerializer.Meta):
+        fields = [*ClaimVersionSerializer.Meta.fields, "links"]
+        read_only_fields = fields
+
+    @extend_schema_field(VersionLinkSerializer(many=True))
+    def get_links(self, version):
+        return sorted(version_links(version).values(), key=lambda entry: entry["id"])
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = ["name", "created", "size", "sha256", "licence", "counts", "download"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField)
+    def get_download(self, release):
+        request = self.context.get("request")
+        url = release.get_absolute_url()
+        return request.build_absolute_uri(url) if request else url

@@ -244,6 +244,8 @@ def claim_version_sync(*, claim):
     if latest is not None and not (changes or added or removed or changed):
         return None
     number = 1 if latest is None else latest.number + 1
+    Claim.objects.filter(pk=claim.pk).update(version=number)
+    claim.version = number
     return ClaimVersion.objects.create(
         claim=claim,
         number=number,

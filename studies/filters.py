@@ -52,6 +52,17 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(**kwargs)
 
 
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """Ordering with the primary key as the last tie-breaker, so that pages
+    never repeat or skip rows that share a value."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value:
+            qs = qs.order_by(*qs.query.order_by, "pk")
+        return qs
+
+
 def choice_filter(field_name, choices, label, help_text):
     """A filter accepting one or several values (``?dose=micro&dose=macro``)."""
     return django_filters.MultipleChoiceFilter(
@@ -92,7 +103,7 @@ class StudyFilterSet(django_filters.FilterSet):
         method="filter_claim",
         help_text="Slug of a claim the study bears on; repeat for several.",
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = StableOrderingFilter(
         fields={"year": "year", "title": "title"},
         label="Order by",
         help_text="year, -year, title or -title.",

@@ -1,0 +1,114 @@
+"""A claim as a statement that other tools can read without our schema.
+
+Follows the idea of the GA4GH Variant Annotation specification (VA-Spec): a
+``Statement`` with a direction and a strength, supported by ``EvidenceLine``
+objects that each carry their evidence items. Evidence Atlas groups its links
+into one evidence line per evidence type and direction.
+"""
+
+from django.urls import reverse
+
+from .profile import EVIDENCE_TYPES, TYPE_LABELS
+
+VA_DIRECTION = {"supports": "supports", "contradicts": "disputes", "mixed": "neutral"}
+SPEC_NOTE = "Adapted from the GA4GH VA-Spec Statement and EvidenceLine model."
+
+
+def _absolute(request, path):
+    return request.build_absolute_uri(path) if request else path
+
+
+def _statement_direction(profile):
+    if profile.strength in ("strong", "moderate", "weak"):
+        return "supports"
+    if profile.strength.endswith("_against"):
+        return "disputes"
+    return "neutral"
+
+
+def _evidence_item(link, request):
+    study = link.study
+    identifiers = []
+    if study.doi:
+        identifiers.append(f"doi:{study.doi}")
+    if study.pmid:
+        identifiers.append(f"pmid:{study.pmid}")
+    return {
+        "type": "Document",
+        "id": _absolute(request, study.get_absolute_url()),
+        "name": study.citation,
+        "identifiers": identifiers,
+        "urls": [url for url in (study.source_url,) if url],
+        "studyDesign": study.design or None,
+        "population": study.population or None,
+        "sampleSize": study.sample_size,
+        "retracted": study.retracted,
+        "finding": link.finding,
+    }
+
+
+def claim_va_statement(claim, links, *, request=None):
+    """The claim as a VA-style ``Statement`` dict.
+
+    ``links`` are the claim's counted evidence links with their studies
+    loaded (``select_related("study")``).
+    """
+    profile = claim.profile
+    lines = {}
+    for link in links:
+        lines.setdefault((link.evidence_type, link.direction), []).append(link)
+    permalink = (
+        reverse("evidence:claim-version", args=[claim.slug, claim.version])
+        if claim.version
+        else claim.get_absolute_url()
+    )
+    evidence_lines = [
+        {
+            "type": "EvidenceLine",
+            "id": f"{claim.slug}:{evidence_type}:{direction}",
+            "directionOfEvidenceProvided": VA_DIRECTION[direction],
+            "strengthOfEvidenceProvided": {
+                "primaryCoding": {
+                    "code": evidence_type,
+                    "system": "evidence-atlas:evidence-type",
+                },
+                "name": TYPE_LABELS[evidence_type],
+            },
+            "hasEvidenceItems": [
+                _evidence_item(link, request)
+                for link in lines[(evidence_type, direction)]
+            ],
+        }
+        for evidence_type in EVIDENCE_TYPES
+        for direction in ("supports", "contradicts", "mixed")
+        if (evidence_type, direction) in lines
+    ]
+    return {
+        "id": _absolute(request, permalink),
+        "type": "Statement",
+        "conformsTo": SPEC_NOTE,
+        "description": claim.statement,
+        "subjectTopic": claim.topic,
+        "direction": _statement_direction(profile),
+        "strength": {
+            "primaryCoding": {"code": claim.certainty, "system": "GRADE certainty"},
+            "name": claim.get_certainty_display(),
+        },
+        "score": profile.score,
+        "specifiedBy": {
+            "type": "Method",
+            "name": "Evidence Atlas certainty rule (GRADE-style) and strength rule",
+            "steps": claim.certainty_steps,
+            "override": (
+                {
+                    "level": claim.certainty_override,
+                    "reason": claim.certainty_override_reason,
+                }
+                if claim.certainty_override
+                else None
+            ),
+        },
+        "version": claim.version,
+        "dateUpdated": claim.updated.isoformat(),
+        "hasEvidenceLines": evidence_lines,
+    }
