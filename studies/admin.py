@@ -11,7 +11,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from evidence.models import Evidence
 
-from .crossref import DoiLookupError, crossref_fetch, study_fields_from_crossref
+from .crossref import (
+    DoiLookupError,
+    crossref_fetch,
+    lookup_change_reason,
+    study_fields_from_crossref,
+)
 from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm
 from .importers import CitationFileError
 from .models import EntryMethod, Study
@@ -228,7 +233,7 @@ class StudyAdmin(SimpleHistoryAdmin):
         if looked_up and obj.doi == looked_up["doi"]:
             obj.entry_method = EntryMethod.DOI_LOOKUP
             obj.entry_source = f"doi:{obj.doi}"
-            obj._change_reason = f"Looked up by DOI {obj.doi} (Crossref)"
+            obj._change_reason = lookup_change_reason(obj.doi)
         super().save_model(request, obj, form, change)
         if looked_up:
             request.session.pop(DOI_LOOKUP_SESSION_KEY, None)

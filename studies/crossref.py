@@ -48,6 +48,12 @@ def doi_checked(value):
     return doi
 
 
+def lookup_change_reason(doi):
+    """The history's reason for a study looked up by DOI, within its 100 characters."""
+    shown = doi if len(doi) <= 70 else doi[:69] + "…"
+    return f"Looked up by DOI {shown} (Crossref)"
+
+
 def crossref_fetch(doi):
     """Crossref's metadata record (the ``message`` of ``/works/{doi}``) for ``doi``.
 

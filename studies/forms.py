@@ -47,6 +47,7 @@ class DoiLookupForm(forms.Form):
     doi = forms.CharField(
         label="DOI",
         max_length=300,
+        widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}),
         help_text="e.g. 10.1016/j.celrep.2018.05.022 or https://doi.org/10.1016/…",
     )
 

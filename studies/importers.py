@@ -8,6 +8,7 @@ document, is the exception).
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ from bibtexparser.middlewares.names import (
 from bibtexparser.model import DuplicateBlockKeyBlock, Entry
 
 from .identifiers import doi_url, is_short_doi, normalize_doi, normalize_pmid
+
+logger = logging.getLogger(__name__)
 
 FORMATS = {"bibtex": "BibTeX", "ris": "RIS", "csljson": "CSL-JSON"}
 SNIFF_BYTES = 64 * 1024
@@ -152,13 +155,23 @@ class CitationReader:
             "ris": self._ris,
             "csljson": self._csljson,
         }[self.format]()
-        found = False
-        for number, (key, line, fields, problem) in enumerate(entries, start=1):
-            found = True
-            yield Citation(
-                number=number, key=key, line=line, fields=fields, problem=problem
-            )
-        if not found:
+        number = 0
+        try:
+            for number, (key, line, fields, problem) in enumerate(entries, start=1):
+                yield Citation(
+                    number=number, key=key, line=line, fields=fields, problem=problem
+                )
+        except CitationFileError:
+            raise
+        except Exception as error:
+            # Whatever an uploaded file holds, the curator gets a message,
+            # not a server error; the traceback goes to the log.
+            logger.exception("Unexpected error reading a %s file", self.format_label)
+            raise CitationFileError(
+                f"the file could not be read after entry {number} "
+                f"({type(error).__name__}: {error})."
+            ) from error
+        if not number:
             raise CitationFileError(f"No {self.format_label} entries were found.")
 
     def _lines(self):

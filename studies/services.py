@@ -205,6 +205,15 @@ class ImportReport:
         return f"Imported {self.file_name} ({self.format_label}): {counts}."
 
 
+def shortened(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def import_change_reason(file_name, format_label):
+    """The history's reason for an import, within its 100 characters."""
+    return f"Imported from {shortened(file_name, 70)} ({format_label})"
+
+
 class _Rollback(Exception):
     pass
 
@@ -241,7 +250,8 @@ def citations_import(
         report=report,
         user=user,
         skip_invalid=skip_invalid,
-        source=f"{file_name} ({reader.format_label})",
+        file_name=file_name,
+        format_label=reader.format_label,
     )
     try:
         with transaction.atomic():
@@ -270,12 +280,13 @@ class _BatchImport:
     database consulted three times per batch and written in bulk.
     """
 
-    def __init__(self, *, report, user, skip_invalid, source):
+    def __init__(self, *, report, user, skip_invalid, file_name, format_label):
         self.report = report
         self.user = user
         self.skip_invalid = skip_invalid
+        source = f"{file_name} ({format_label})"
         self.source = source[:300]
-        self.reason = f"Imported from {source}"
+        self.reason = import_change_reason(file_name, format_label)
         # Stored studies this import created or matched, by primary key: the
         # entry that did, so that a later entry for the same study is named
         # as its duplicate.

@@ -438,3 +438,28 @@ def test_service_reports_each_entry_and_progress():
     assert [entry.outcome for entry in report.entries] == ["created"] * 4
     assert all(entry.study_id for entry in report.entries)
     assert calls[-1][0] == calls[-1][1] > 0
+
+
+@pytest.mark.parametrize("name", ["zotero.bib", "endnote.ris", "zotero.json"])
+def test_damaged_files_are_read_or_refused_never_crash(name):
+    content = (FIXTURES / name).read_bytes()
+    damaged = [content[:cut] for cut in range(0, len(content), 53)]
+    damaged += [
+        content[:cut] + bytes([byte]) + content[cut + 1 :]
+        for cut, byte in zip(
+            range(3, len(content), 97), b'{}"@\n,[]\\%=TY-' * 50, strict=False
+        )
+    ]
+    for variant in damaged:
+        try:
+            read(variant)
+        except CitationFileError:
+            pass
+
+
+@pytest.mark.django_db
+def test_long_file_names_fit_the_history_reason(tmp_path):
+    run_import(tmp_path, b"@misc{a, title={A}, year=2020}", name="x" * 150 + ".bib")
+    reason = Study.history.get().history_change_reason
+    assert len(reason) <= 100
+    assert reason.endswith("… (BibTeX)")

@@ -9,6 +9,7 @@ from ...crossref import (
     DoiLookupError,
     crossref_fetch,
     doi_checked,
+    lookup_change_reason,
     study_fields_from_crossref,
 )
 from ...models import EntryMethod, Study
@@ -63,7 +64,7 @@ class Command(BaseCommand):
                 entry_method=EntryMethod.DOI_LOOKUP,
                 entry_source=f"doi:{doi}",
                 overwrite=False,
-                change_reason=f"Looked up by DOI {doi} (Crossref)",
+                change_reason=lookup_change_reason(doi),
                 user=user,
             )
         except ValidationError as error:
