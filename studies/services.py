@@ -92,8 +92,6 @@ def _apply_fields(study, fields, *, overwrite):
             continue
         if not overwrite and current not in EMPTY:
             continue
-        if name == "authors_et_al" and not overwrite:
-            continue  # a flag: "empty" (False) is also a curator's answer
         setattr(study, name, value)
         changed.append(name)
     return changed
@@ -176,10 +174,6 @@ class ImportReport:
     @property
     def stored(self):
         return not (self.refused or self.dry_run)
-
-    @property
-    def total(self):
-        return sum(self.counts.values())
 
     @property
     def unlisted_problems(self):

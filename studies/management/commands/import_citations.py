@@ -5,6 +5,7 @@ invalid entry, stores nothing. Matching entries fill only the empty fields of
 the studies already stored.
 """
 
+import sys
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -61,7 +62,7 @@ class Command(BaseCommand):
                 unit_scale=True,
                 desc=path.name,
                 disable=None if verbosity else True,
-                file=self.stderr._out,
+                file=sys.stderr,
             ) as bar,
         ):
 
