@@ -190,6 +190,10 @@ RELEASE_LICENCE = {
     ),
 }
 
+# Sent to Crossref with DOI lookups ("polite pool"): a contact address for
+# the operators of this site.
+CROSSREF_MAILTO = os.environ.get("CROSSREF_MAILTO", "")
+
 # How long clients and shared caches may reuse anonymous API reads.
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
 

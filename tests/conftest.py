@@ -1,3 +1,7 @@
+from pathlib import Path
+from urllib.parse import unquote
+
+import httpx2
 import pytest
 
 from .factories import CuratorFactory, EditorFactory, UserFactory
@@ -91,3 +95,71 @@ def editor_api(editor):
 @pytest.fixture
 def reader_api(reader):
     return token_client_for(reader)
+
+
+class FakeCrossref:
+    """Answers the HTTP requests habanero makes, from recorded Crossref responses.
+
+    habanero 2.9 sends its requests with httpx2, which respx and pytest-httpx
+    do not intercept; this stands in for httpx2's transport instead, so that
+    habanero's own request and error handling run as they do for real.
+    """
+
+    FIXTURES = Path(__file__).parent / "studies" / "fixtures"
+
+    def __init__(self):
+        self.requests = []
+        self.answers = {}
+
+    def record(self, doi):
+        """Answer for ``doi`` with its recorded response (fixtures/crossref-<doi>.json)."""
+        name = "crossref-" + doi.replace("/", "-") + ".json"
+        self.answers[doi.lower()] = (200, (self.FIXTURES / name).read_bytes())
+
+    def fail(self, doi, error):
+        """Answer for ``doi`` with an HTTP status, or raise an httpx2 error class."""
+        self.answers[doi.lower()] = error
+
+    def handle_request(self, request):
+        self.requests.append(request)
+        doi = unquote(request.url.path.removeprefix("/works/")).lower()
+        answer = self.answers.get(doi, 404)
+        if isinstance(answer, type) and issubclass(answer, Exception):
+            raise answer("recorded failure", request=request)
+        if answer == 404:
+            return httpx2.Response(
+                404, text="Resource not found.", headers={"Content-Type": "text/plain"}
+            )
+        if isinstance(answer, int):
+            return httpx2.Response(
+                answer, text="Internal error", headers={"Content-Type": "text/plain"}
+            )
+        status, body = answer
+        return httpx2.Response(
+            status,
+            content=body,
+            headers={"Content-Type": "application/json;charset=utf-8"},
+        )
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch):
+    """These machines have no internet: an unexpected request fails at once."""
+
+    def refuse(transport, request):
+        raise httpx2.ConnectError(
+            "network access is disabled in tests", request=request
+        )
+
+    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", refuse)
+
+
+@pytest.fixture
+def crossref(monkeypatch):
+    fake = FakeCrossref()
+    monkeypatch.setattr(
+        httpx2.HTTPTransport,
+        "handle_request",
+        lambda transport, request: fake.handle_request(request),
+    )
+    return fake

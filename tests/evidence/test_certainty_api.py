@@ -27,17 +27,25 @@ def test_claims_carry_certainty_with_its_steps(api_client, rated):
     body = api_client.get(f"{CLAIMS}{rated['high'].slug}/").json()
     assert body["certainty"] == "high"
     assert body["certainty_detail"]["computed"] == "high"
-    assert body["certainty_detail"]["steps"][0] == "Started high: 4 randomised or placebo-controlled trials."
+    assert (
+        body["certainty_detail"]["steps"][0]
+        == "Started high: 4 randomised or placebo-controlled trials."
+    )
     assert body["certainty_detail"]["override"] is None
     assert body["evidence_summary"]["strength"]["key"] == "strong"
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("certainty=high", ["high"]), ("certainty=low&certainty=very_low", ["low", "none"])],
+    [
+        ("certainty=high", ["high"]),
+        ("certainty=low&certainty=very_low", ["low", "none"]),
+    ],
 )
 def test_filter_by_certainty(api_client, rated, query, expected):
-    slugs = sorted(item["slug"] for item in api_client.get(f"{CLAIMS}?{query}").json()["results"])
+    slugs = sorted(
+        item["slug"] for item in api_client.get(f"{CLAIMS}?{query}").json()["results"]
+    )
     assert slugs == sorted(rated[key].slug for key in expected)
 
 
@@ -48,18 +56,33 @@ def test_order_by_certainty(api_client, rated):
 
 def test_only_editors_override_and_a_reason_is_required(curator_api, editor_api, rated):
     url = f"{CLAIMS}{rated['low'].slug}/"
-    assert curator_api.patch(url, {"certainty_override": "high", "certainty_override_reason": "x"}, format="json").status_code == 403
+    assert (
+        curator_api.patch(
+            url,
+            {"certainty_override": "high", "certainty_override_reason": "x"},
+            format="json",
+        ).status_code
+        == 403
+    )
     missing = editor_api.patch(url, {"certainty_override": "moderate"}, format="json")
     assert missing.status_code == 400
     assert "certainty_override_reason" in missing.json()
     done = editor_api.patch(
-        url, {"certainty_override": "moderate", "certainty_override_reason": "Registry data agree."}, format="json"
+        url,
+        {
+            "certainty_override": "moderate",
+            "certainty_override_reason": "Registry data agree.",
+        },
+        format="json",
     )
     assert done.status_code == 200
     body = done.json()
     assert body["certainty"] == "moderate"
     assert body["certainty_detail"]["computed"] == "low"
-    assert body["certainty_detail"]["override"] == {"level": "moderate", "reason": "Registry data agree."}
+    assert body["certainty_detail"]["override"] == {
+        "level": "moderate",
+        "reason": "Registry data agree.",
+    }
 
 
 def test_versions_list_and_detail(api_client, rated):
@@ -84,13 +107,25 @@ def test_a_renamed_claim_redirects_from_its_old_slug(api_client, rated):
     claim.save()
     response = api_client.get(f"{CLAIMS}{old}/versions/?page=1")
     assert response.status_code == 301
-    assert response["Location"].endswith("/api/v1/claims/well-tested-renamed/versions/?page=1")
+    assert response["Location"].endswith(
+        "/api/v1/claims/well-tested-renamed/versions/?page=1"
+    )
 
 
 def test_curators_cannot_rename_but_editors_can(curator_api, editor_api):
     claim = ClaimFactory(status=Status.DRAFT, statement="Draft claim")
-    assert curator_api.patch(f"{CLAIMS}{claim.slug}/", {"slug": "new"}, format="json").status_code == 400
-    assert editor_api.patch(f"{CLAIMS}{claim.slug}/", {"slug": "new-name"}, format="json").status_code == 200
+    assert (
+        curator_api.patch(
+            f"{CLAIMS}{claim.slug}/", {"slug": "new"}, format="json"
+        ).status_code
+        == 400
+    )
+    assert (
+        editor_api.patch(
+            f"{CLAIMS}{claim.slug}/", {"slug": "new-name"}, format="json"
+        ).status_code
+        == 200
+    )
     assert Claim.objects.get(pk=claim.pk).slug == "new-name"
 
 
@@ -100,17 +135,31 @@ def test_statement_export_follows_the_va_shape(api_client, rated):
     body = api_client.get(f"{CLAIMS}{claim.slug}/statement/").json()
     assert body["type"] == "Statement"
     assert body["direction"] == "supports"
-    assert body["strength"]["primaryCoding"]["code"] == claim.__class__.objects.get(pk=claim.pk).certainty
-    lines = {(line["strengthOfEvidenceProvided"]["primaryCoding"]["code"], line["directionOfEvidenceProvided"]): len(line["hasEvidenceItems"]) for line in body["hasEvidenceLines"]}
+    assert (
+        body["strength"]["primaryCoding"]["code"]
+        == claim.__class__.objects.get(pk=claim.pk).certainty
+    )
+    lines = {
+        (
+            line["strengthOfEvidenceProvided"]["primaryCoding"]["code"],
+            line["directionOfEvidenceProvided"],
+        ): len(line["hasEvidenceItems"])
+        for line in body["hasEvidenceLines"]
+    }
     assert lines == {("controlled", "supports"): 4, ("self_report", "disputes"): 1}
-    assert body["hasEvidenceLines"][0]["hasEvidenceItems"][0]["identifiers"][0].startswith("doi:10.5555/")
+    assert body["hasEvidenceLines"][0]["hasEvidenceItems"][0]["identifiers"][
+        0
+    ].startswith("doi:10.5555/")
 
 
 def test_statement_export_queries_do_not_grow(api_client, rated):
     claim = rated["high"]
     before = queries_during(lambda: api_client.get(f"{CLAIMS}{claim.slug}/statement/"))
     EvidenceFactory.create_batch(10, claim=claim)
-    assert queries_during(lambda: api_client.get(f"{CLAIMS}{claim.slug}/statement/")) == before
+    assert (
+        queries_during(lambda: api_client.get(f"{CLAIMS}{claim.slug}/statement/"))
+        == before
+    )
 
 
 def test_releases_are_listed_and_downloadable(api_client, settings, tmp_path):

@@ -1,0 +1,58 @@
+from django import forms
+from django.template.defaultfilters import filesizeformat
+
+from .crossref import InvalidDoi, doi_checked
+from .importers import FORMATS
+
+# Larger files go through the command, which shows progress and has no
+# request time limit.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+IMPORT_COMMAND = "python manage.py import_citations FILE"
+
+
+class CitationImportForm(forms.Form):
+    file = forms.FileField(
+        help_text="BibTeX (.bib), RIS (.ris) or CSL-JSON (.json), as Zotero, "
+        f"EndNote, Mendeley or PubMed export them; up to {filesizeformat(MAX_UPLOAD_BYTES)}."
+    )
+    format = forms.ChoiceField(
+        choices=[("", "Detect from the content"), *FORMATS.items()],
+        required=False,
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip invalid entries",
+        help_text="Import the valid entries and list the others. Otherwise one "
+        "invalid entry stops the whole import.",
+    )
+    dry_run = forms.BooleanField(
+        required=False,
+        label="Preview only",
+        help_text="Show what the import would do, and store nothing.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                f"This file is {filesizeformat(upload.size)}; the upload takes files "
+                f"up to {filesizeformat(MAX_UPLOAD_BYTES)}. Ask an administrator to "
+                f"import it on the server with: {IMPORT_COMMAND}",
+                code="too_large",
+            )
+        return upload
+
+
+class DoiLookupForm(forms.Form):
+    doi = forms.CharField(
+        label="DOI",
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}),
+        help_text="e.g. 10.1016/j.celrep.2018.05.022 or https://doi.org/10.1016/…",
+    )
+
+    def clean_doi(self):
+        try:
+            return doi_checked(self.cleaned_data["doi"])
+        except InvalidDoi as error:
+            raise forms.ValidationError(str(error), code="invalid_doi") from error

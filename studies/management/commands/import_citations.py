@@ -1,0 +1,118 @@
+"""Import a BibTeX, RIS or CSL-JSON file of citations as studies.
+
+One transaction: a file that cannot be read, or (without --skip-invalid) an
+invalid entry, stores nothing. Matching entries fill only the empty fields of
+the studies already stored.
+"""
+
+import sys
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from ...importers import FORMATS, CitationFileError
+from ...services import citations_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import citations (BibTeX, RIS or CSL-JSON, as reference managers export "
+        "them) as studies. Safe to run again: known studies are matched, not copied."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="the citation file")
+        parser.add_argument(
+            "--format",
+            choices=sorted(FORMATS),
+            help="the file's format; detected from its content when left out",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="report what would happen and store nothing",
+        )
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import the valid entries and list the invalid ones, "
+            "instead of refusing the whole file",
+        )
+        parser.add_argument(
+            "--user",
+            metavar="USERNAME",
+            help="the curator to record in the studies' history",
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        user = self._user(options["user"])
+        verbosity = options["verbosity"]
+        try:
+            handle = path.open("rb")
+        except OSError as error:
+            raise CommandError(f"Cannot open {path}: {error.strerror}.") from error
+        with (
+            handle,
+            tqdm(
+                total=path.stat().st_size,
+                unit="B",
+                unit_scale=True,
+                desc=path.name,
+                disable=None if verbosity else True,
+                file=sys.stderr,
+            ) as bar,
+        ):
+
+            def progress(done, _size):
+                bar.update(done - bar.n)
+
+            try:
+                report = citations_import(
+                    file=handle,
+                    file_name=path.name,
+                    format=options["format"],
+                    user=user,
+                    dry_run=options["dry_run"],
+                    skip_invalid=options["skip_invalid"],
+                    keep_entries=verbosity >= 2,
+                    progress=progress,
+                )
+            except CitationFileError as error:
+                raise CommandError(
+                    f"{path.name} was not imported, nothing was stored. {error}"
+                ) from error
+
+        if report.refused:
+            raise CommandError(
+                "\n".join(
+                    [
+                        report.summary(),
+                        *self._problems(report),
+                        "Correct these entries, or pass --skip-invalid to import "
+                        "the others.",
+                    ]
+                )
+            )
+        if report.entries:
+            for entry in report.entries:
+                self.stdout.write(f"{entry.label}: {entry.outcome} {entry.title}")
+        for line in self._problems(report):
+            self.stdout.write(f"skipped {line}")
+        self.stdout.write(self.style.SUCCESS(report.summary()))
+
+    def _user(self, username):
+        if not username:
+            return None
+        try:
+            return get_user_model().objects.get(username=username)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"There is no user {username!r}.") from None
+
+    def _problems(self, report):
+        lines = list(report.problems)
+        if report.unlisted_problems:
+            lines.append(f"… and {report.unlisted_problems} more.")
+        return lines

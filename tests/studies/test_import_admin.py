@@ -1,0 +1,144 @@
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from studies.forms import MAX_UPLOAD_BYTES
+from studies.models import EntryMethod, Study
+from tests.factories import UserFactory
+from tests.utils import queries_during
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+IMPORT_URL = reverse("admin:studies_study_import")
+
+
+def upload(client, name, content, **options):
+    return client.post(
+        IMPORT_URL, {"file": SimpleUploadedFile(name, content), "format": "", **options}
+    )
+
+
+def bibtex(count, start=0):
+    return "".join(
+        f"@article{{k{n}, title={{Study number {n}}}, year=2020,"
+        f" author={{Doe, Jane and Roe, R.}}, doi={{10.5555/bulk.{n}}}}}\n"
+        for n in range(start, start + count)
+    ).encode()
+
+
+def test_changelist_offers_import_and_doi_lookup_to_curators(curator_client):
+    page = curator_client.get(reverse("admin:studies_study_changelist")).content
+    assert IMPORT_URL.encode() in page
+    assert reverse("admin:studies_study_doi_lookup").encode() in page
+
+
+def test_curator_imports_a_file_and_sees_a_report_per_entry(curator_client, curator):
+    response = upload(
+        curator_client, "library.bib", (FIXTURES / "zotero.bib").read_bytes()
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Imported library.bib (BibTeX): 9 created, 0 updated" in page
+    assert "entry 6 (key polito_systematic_2019, line 67)" in page
+    assert "Psychedelics Promote Structural and Functional Neural Plasticity" in page
+    study = Study.objects.get(doi="10.1016/j.celrep.2018.05.022")
+    assert reverse("admin:studies_study_change", args=[study.pk]) in page
+    assert study.entry_method == EntryMethod.IMPORT
+    assert study.entry_source == "library.bib (BibTeX)"
+    record = study.history.get()
+    assert record.history_user == curator
+    assert record.history_change_reason == "Imported from library.bib (BibTeX)"
+
+
+def test_reimport_in_the_admin_reports_unchanged(curator_client):
+    upload(curator_client, "e.ris", (FIXTURES / "endnote.ris").read_bytes())
+    response = upload(curator_client, "e.ris", (FIXTURES / "endnote.ris").read_bytes())
+    assert "0 created, 0 updated, 5 unchanged, 0 skipped" in response.content.decode()
+    assert Study.objects.count() == 5
+
+
+def test_invalid_entries_are_listed_and_nothing_is_stored(curator_client):
+    content = b"@article{a, title={Fine}, year=2020}\n@article{b, year=2020}\n"
+    page = upload(curator_client, "refs.bib", content).content.decode()
+    assert "Import refused" in page
+    assert "entry 2 (key b, line 2): no title" in page
+    assert not Study.objects.exists()
+
+    page = upload(curator_client, "refs.bib", content, skip_invalid="on").content
+    assert b"1 created, 0 updated, 0 unchanged, 1 skipped" in page
+    assert Study.objects.count() == 1
+
+
+def test_preview_stores_nothing(curator_client):
+    page = upload(
+        curator_client, "z.json", (FIXTURES / "zotero.json").read_bytes(), dry_run="on"
+    ).content.decode()
+    assert "Dry run of z.json (CSL-JSON), nothing stored: would be 4 created" in page
+    assert not Study.objects.exists()
+
+
+def test_file_over_the_upload_limit_is_refused_naming_the_command(curator_client):
+    content = bibtex(1) + b"%" * MAX_UPLOAD_BYTES
+    response = upload(curator_client, "huge.bib", content)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "the upload takes files up to 5.0\xa0MB" in page
+    assert "python manage.py import_citations FILE" in page
+    assert not Study.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is a PNG image"),
+        ("table.csv", b"title,year,doi\nA,2020,10.1/x\n", "spreadsheet (CSV)"),
+        ("empty.bib", b"", "The submitted file is empty."),
+        ("broken.ris", b"TY  - JOUR\nTI  - One\n", "Line 1: this RIS record has no"),
+    ],
+)
+def test_files_that_cannot_be_imported_get_a_message_not_an_error(
+    curator_client, name, content, message
+):
+    response = upload(curator_client, name, content)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Study.objects.exists()
+
+
+def test_staff_without_the_add_permission_is_forbidden(client):
+    client.force_login(UserFactory(username="intern", is_staff=True))
+    assert client.get(IMPORT_URL).status_code == 403
+    response = upload(client, "refs.bib", bibtex(1))
+    assert response.status_code == 403
+    assert not Study.objects.exists()
+
+
+def test_signed_out_visitors_are_sent_to_the_login(client):
+    response = client.get(IMPORT_URL)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def test_upload_needs_the_csrf_token(curator):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(curator)
+    assert upload(client, "refs.bib", bibtex(1)).status_code == 403
+    assert not Study.objects.exists()
+
+
+def test_import_page_query_count_does_not_grow_with_entries(curator_client):
+    curator_client.get(IMPORT_URL)
+    small = queries_during(lambda: upload(curator_client, "a.bib", bibtex(3)))
+    large = queries_during(lambda: upload(curator_client, "b.bib", bibtex(60, 100)))
+    # No query per entry: the only growth is SQLite splitting a bulk insert
+    # (of studies, and of their history) every few dozen rows, for its limit
+    # on query parameters.
+    assert large <= small + 2
+    assert Study.objects.count() == 63
+    # A re-import that only finds what is there does not grow either.
+    again = queries_during(lambda: upload(curator_client, "b.bib", bibtex(60, 100)))
+    assert again <= small
