@@ -98,7 +98,16 @@ class ModeratedWritesMixin:
             ).data
             return Response(data, status=status.HTTP_202_ACCEPTED)
         self.perform_update(serializer)
-        return Response(serializer.data)
+        # Saving refreshed the stored profile, certainty and version.
+        serializer.instance.refresh_from_db()
+        return Response(self.get_serializer(serializer.instance).data)
+
+    def perform_create(self, serializer):
+        serializer.save(**self.extra_create_fields())
+        serializer.instance.refresh_from_db()
+
+    def extra_create_fields(self):
+        return {}
 
     def destroy(self, request, *args, **kwargs):
         instance = self.get_object()
@@ -286,8 +295,8 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).for_list()
 
-    def perform_create(self, serializer):
-        serializer.save(added_by=self.request.user)
+    def extra_create_fields(self):
+        return {"added_by": self.request.user}
 
     def csv_row(self, link):
         study = link.study

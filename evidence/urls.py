@@ -8,4 +8,15 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<slug:slug>/", views.ClaimDetailView.as_view(), name="claim-detail"),
+    path(
+        "claims/<slug:slug>/v/<int:number>/",
+        views.ClaimVersionView.as_view(),
+        name="claim-version",
+    ),
+    path("releases/", views.ReleaseListView.as_view(), name="release-list"),
+    path(
+        "releases/<str:name>/download/",
+        views.release_download,
+        name="release-download",
+    ),
 ]

@@ -2,15 +2,28 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
 from studies.models import Population
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
-from .models import Claim, Direction, Evidence, EvidenceType, Topic
+from .models import (
+    Claim,
+    ClaimSlugAlias,
+    Direction,
+    Evidence,
+    EvidenceType,
+    Release,
+    Status,
+    Topic,
+)
+from .profile import evidence_profile
+from .services import version_links
 from .templatetags.atlas import query_url
+from .timeline import evidence_timeline
 
 TOPIC_HEADINGS = {
     Topic.MECHANISM: "Mechanisms",
@@ -20,6 +33,8 @@ TOPIC_HEADINGS = {
 
 # "Published since" shortcut on the claim page: the last ten years.
 RECENT_YEARS = 10
+# Versions listed on the claim page; the API lists them all.
+VERSIONS_SHOWN = 50
 
 GROUP_HEADINGS = {
     Direction.SUPPORTS: "Evidence that supports the claim",
@@ -148,12 +163,62 @@ def evidence_shortcuts(query):
     ]
 
 
-class ClaimDetailView(DetailView):
-    template_name = "evidence/claim_detail.html"
-    evidence_per_page = 20
+class ClaimAddressMixin:
+    """Claims by slug, with renamed slugs redirecting and retracted claims
+    answering 410 with the reason: a cited address never breaks silently."""
 
     def get_queryset(self):
-        return Claim.objects.published()
+        return Claim.objects.filter(status__in=[Status.PUBLISHED, Status.RETRACTED])
+
+    def dispatch(self, request, *args, **kwargs):
+        slug = kwargs["slug"]
+        if not Claim.objects.filter(slug=slug).exists():
+            alias = (
+                ClaimSlugAlias.objects.select_related("claim").filter(slug=slug).first()
+            )
+            if alias is not None:
+                path = request.get_full_path().replace(
+                    f"/claims/{slug}/", f"/claims/{alias.claim.slug}/", 1
+                )
+                return HttpResponsePermanentRedirect(path)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if self.object.status == Status.RETRACTED:
+            return render(
+                request,
+                "evidence/claim_retracted.html",
+                {"claim": self.object},
+                status=410,
+            )
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+
+def claim_citation(claim, version, request):
+    """ "Cite this claim": APA-like text and BibTeX naming the version and its permalink."""
+    permalink = request.build_absolute_uri(version.get_absolute_url())
+    date = version.created.date()
+    key = f"evidenceatlas:{claim.slug[:40]}:v{version.number}"
+    text = (
+        f"Evidence Atlas. ({date.year}). {claim.statement.rstrip('.')} (Version {version.number}, "
+        f"{date.day} {date:%B %Y}; certainty: {version.get_certainty_display().lower()}). {permalink}"
+    )
+    bibtex = (
+        f"@misc{{{key},\n"
+        f"  author = {{{{Evidence Atlas}}}},\n"
+        f"  title = {{{claim.statement.rstrip('.')}}},\n"
+        f"  year = {{{date.year}}},\n"
+        f"  note = {{Version {version.number} of {date.isoformat()}, certainty {version.get_certainty_display().lower()}}},\n"
+        f"  howpublished = {{\\url{{{permalink}}}}}\n"
+        "}"
+    )
+    return {"text": text, "bibtex": bibtex, "permalink": permalink}
+
+
+class ClaimDetailView(ClaimAddressMixin, DetailView):
+    template_name = "evidence/claim_detail.html"
+    evidence_per_page = 20
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -183,7 +248,17 @@ class ClaimDetailView(DetailView):
             groups.append(
                 EvidenceGroup(direction, GROUP_HEADINGS[direction], page_param, page)
             )
+        versions = list(self.object.versions.order_by("-number")[:VERSIONS_SHOWN])
+        latest = versions[0] if versions else None
         context.update(
+            versions=versions,
+            latest_version=latest,
+            citation=claim_citation(self.object, latest, self.request)
+            if latest
+            else None,
+            timeline=evidence_timeline(
+                Evidence.objects.filter(claim=self.object).counted()
+            ),
             filter=self.filterset,
             groups=groups,
             profile=self.object.profile,
@@ -202,3 +277,46 @@ class ClaimDetailView(DetailView):
         if filters_invalid(self.filterset):
             response_kwargs.setdefault("status", 400)
         return super().render_to_response(context, **response_kwargs)
+
+
+class ClaimVersionView(ClaimAddressMixin, DetailView):
+    """A citable earlier (or the current) state of a claim."""
+
+    template_name = "evidence/claim_version.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        version = get_object_or_404(self.object.versions, number=self.kwargs["number"])
+        links = sorted(
+            version_links(version).values(),
+            key=lambda entry: (entry["direction"], entry["citation"]),
+        )
+        context.update(
+            version=version,
+            links=links,
+            is_latest=version.number == self.object.version,
+            profile=evidence_profile(version.profile_counts),
+            citation=claim_citation(self.object, version, self.request),
+        )
+        return context
+
+
+class ReleaseListView(ListView):
+    template_name = "evidence/release_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Release.objects.all()
+
+
+def release_download(request, name):
+    """The release zip, read through the storage API (any backend works)."""
+    release = get_object_or_404(Release, name=name)
+    response = FileResponse(
+        release.file.open("rb"),
+        as_attachment=True,
+        filename=f"evidence-atlas-{release.name}.zip",
+    )
+    response["Content-Type"] = "application/zip"
+    response["Digest"] = f"sha-256={release.sha256}"
+    return response

@@ -94,9 +94,15 @@ def test_versions_list_and_detail(api_client, rated):
     latest = listing["results"][0]
     assert latest["summary"]
     assert latest["permalink"].endswith(f"/claims/{claim.slug}/v/{latest['number']}/")
-    detail = api_client.get(f"{CLAIMS}{claim.slug}/versions/1/").json()
-    assert detail["number"] == 1
-    assert len(detail["links"]) == 1
+    first, second = (
+        api_client.get(f"{CLAIMS}{claim.slug}/versions/{n}/").json() for n in (1, 2)
+    )
+    assert (first["number"], len(first["links"])) == (1, 0)  # published before any link
+    assert len(second["links"]) == 1
+    latest_detail = api_client.get(
+        f"{CLAIMS}{claim.slug}/versions/{latest['number']}/"
+    ).json()
+    assert len(latest_detail["links"]) == 5
     assert api_client.get(f"{CLAIMS}{claim.slug}/versions/99/").status_code == 404
 
 

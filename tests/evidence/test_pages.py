@@ -520,11 +520,21 @@ def test_claim_page_survives_odd_but_numeric_years(client, claim_with_evidence, 
 
 def test_unknown_or_unpublished_claim_is_404(client):
     assert client.get("/claims/no-such-claim/").status_code == 404
-    for status in (Status.DRAFT, Status.IN_REVIEW, Status.RETRACTED):
+    for status in (Status.DRAFT, Status.IN_REVIEW):
         claim = ClaimFactory(status=status)
         response = client.get(claim.get_absolute_url())
         assert response.status_code == 404
         assert "Page not found" in text(response)
+
+
+def test_a_retracted_claim_answers_410_with_the_reason(client):
+    claim = ClaimFactory(
+        status=Status.RETRACTED, retraction_reason="Merged into a broader claim."
+    )
+    response = client.get(claim.get_absolute_url())
+    assert response.status_code == 410
+    assert "This claim was retracted" in text(response)
+    assert "Merged into a broader claim." in text(response)
 
 
 def test_claim_page_query_count_is_constant(client, claim_with_evidence):
@@ -561,7 +571,12 @@ def test_pages_use_no_inline_scripts_styles_or_event_handlers(
         assert not re.search(r"\sstyle=", page), url
         assert not re.search(r"\son[a-z]+=", page), url
         assert "<style" not in page, url
-        assert "http://" not in page and "cdn" not in page.lower(), url
+        # Every asset comes from the app itself; links out (DOIs) are fine.
+        assert not re.search(
+            r'<(script|img|iframe|source)[^>]*\ssrc="(https?:)?//', page
+        ), url
+        assert not re.search(r'<link[^>]*\shref="(https?:)?//', page), url
+        assert "cdn" not in page.lower(), url
 
 
 def test_unknown_address_gets_the_site_404_page(client):
