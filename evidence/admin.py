@@ -12,7 +12,15 @@ from django.utils.safestring import mark_safe
 from config.history_admin import HistoryAdmin
 from studies.models import Design
 
-from .models import Claim, Evidence, Revision, RevisionStatus, Status
+from .models import (
+    Claim,
+    Evidence,
+    IndirectnessReason,
+    Release,
+    Revision,
+    RevisionStatus,
+    Status,
+)
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
 from .workflow import (
     UNPUBLISHED,
@@ -161,6 +169,15 @@ class ModeratedForm(forms.ModelForm):
             except PermissionDenied as error:
                 self.add_error("status", str(error))
         return cleaned
+
+
+class EvidenceForm(ModeratedForm):
+    indirectness_reasons = forms.MultipleChoiceField(
+        choices=IndirectnessReason.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Why the evidence is indirect for this claim.",
+    )
 
 
 class EvidenceInlineForm(ModeratedForm):
@@ -360,17 +377,36 @@ class EvidenceInline(admin.StackedInline):
 
 @admin.register(Claim)
 class ClaimAdmin(ModeratedAdmin):
-    list_display = ["statement", "topic", "status", "evidence_profile", "updated"]
-    list_filter = ["topic", "status"]
+    list_display = [
+        "statement",
+        "topic",
+        "status",
+        "certainty",
+        "evidence_profile",
+        "updated",
+    ]
+    list_filter = ["topic", "status", "certainty"]
     search_fields = ["statement", "description", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
+        "certainty_detail",
+        "version_links",
         "large_claim_links",
         "created",
         "updated",
     ]
     fieldsets = [
         (None, {"fields": ["statement", "slug", "topic", "status", "description"]}),
+        (
+            "Certainty",
+            {
+                "fields": [
+                    "certainty_detail",
+                    ("certainty_override", "certainty_override_reason"),
+                    "version_links",
+                ]
+            },
+        ),
         (
             "Review",
             {
@@ -418,9 +454,44 @@ class ClaimAdmin(ModeratedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None:
-            readonly.append("slug")  # permanent: citations link to it
+        if not is_editor(request.user, "claim"):
+            readonly += ["certainty_override", "certainty_override_reason"]
+            if obj is not None:
+                readonly.append(
+                    "slug"
+                )  # permanent; editors may rename (the old slug redirects)
         return readonly
+
+    @admin.display(description="Certainty")
+    def certainty_detail(self, obj):
+        steps = format_html_join(
+            "", "<li>{}</li>", ((step,) for step in obj.certainty_steps)
+        )
+        override = (
+            format_html(
+                "<p><strong>Overridden by an editor to {}</strong>: {}</p>",
+                obj.get_certainty_display().lower(),
+                obj.certainty_override_reason,
+            )
+            if obj.certainty_override
+            else ""
+        )
+        return format_html(
+            "<p>Computed: <strong>{}</strong></p><ol>{}</ol>{}",
+            obj.get_certainty_computed_display().lower(),
+            steps,
+            override,
+        )
+
+    @admin.display(description="Published versions")
+    def version_links(self, obj):
+        if not obj.version:
+            return "Not published yet."
+        return format_html(
+            '<a href="{}">Version {}</a> (the public page lists all versions)',
+            reverse("evidence:claim-version", args=[obj.slug, obj.version]),
+            obj.version,
+        )
 
     def get_inlines(self, request, obj):
         if obj is not None and self._link_total(obj) > INLINE_LINK_LIMIT:
@@ -470,6 +541,7 @@ class StudyDesignFilter(admin.SimpleListFilter):
 
 @admin.register(Evidence)
 class EvidenceAdmin(ModeratedAdmin):
+    form = EvidenceForm
     list_display = [
         "claim_statement",
         "study_citation",
@@ -490,13 +562,40 @@ class EvidenceAdmin(ModeratedAdmin):
     ]
     autocomplete_fields = ["claim", "study"]
     readonly_fields = ["added_by", "created", "updated"]
-    fields = [
-        ("claim", "study"),
-        ("evidence_type", "direction", "status"),
-        "finding",
-        "quote",
-        ("review_comment", "retraction_reason"),
-        ("added_by", "created", "updated"),
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("claim", "study"),
+                    ("evidence_type", "direction", "status"),
+                    "finding",
+                    "quote",
+                ]
+            },
+        ),
+        (
+            "Certainty (GRADE): reasons to trust this evidence less or more",
+            {
+                "fields": [
+                    ("risk_of_bias", "imprecision"),
+                    ("inconsistency", "publication_bias"),
+                    "indirectness",
+                    "indirectness_reasons",
+                    ("large_effect", "dose_response"),
+                ],
+                "description": "Recorded for this claim. They lower (or raise) the claim's certainty "
+                "when they hold for most of its best studies; see the README.",
+            },
+        ),
+        (
+            "Review",
+            {
+                "fields": [("review_comment", "retraction_reason")],
+                "classes": ["collapse"],
+            },
+        ),
+        ("Provenance", {"fields": [("added_by", "created", "updated")]}),
     ]
     list_per_page = 50
 
@@ -600,3 +699,20 @@ class RevisionAdmin(admin.ModelAdmin):
 
     def response_change(self, request, obj):
         return HttpResponseRedirect(reverse("admin:evidence_revision_changelist"))
+
+
+@admin.register(Release)
+class ReleaseAdmin(admin.ModelAdmin):
+    """Releases are made by ``manage.py make_release`` and never change."""
+
+    list_display = ["name", "created", "size", "licence", "sha256"]
+    readonly_fields = ["name", "created", "file", "size", "sha256", "licence", "counts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

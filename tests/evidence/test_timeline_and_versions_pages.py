@@ -91,7 +91,9 @@ def test_claim_page_shows_certainty_versions_citation_and_the_plot(client):
     assert f"Version {claim.versions.count()}, updated on" in page
     assert f"/claims/{claim.slug}/v/1/" in page
     assert "@misc{evidenceatlas:" in page
-    assert '<svg viewBox="0 0 720' in page and 'role="img"' in page
+    assert (
+        '<svg viewBox="0 0 720' in page and 'aria-describedby="timeline-desc"' in page
+    )
 
 
 def test_claim_page_queries_stay_constant_with_versions_and_plot(client):

@@ -183,3 +183,69 @@ def test_only_editors_revert(curator_client, editor_client):
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.statement == "Original"
+
+
+def test_editor_overrides_certainty_with_a_reason_in_the_admin(editor_client):
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, study__design="survey", evidence_type="self_report")
+    url = reverse("admin:evidence_claim_change", args=[claim.pk])
+    refused = editor_client.post(
+        url,
+        claim_form(
+            claim,
+            slug=claim.slug,
+            certainty_override="high",
+            certainty_override_reason="",
+        ),
+    )
+    assert "Give the reason for overriding" in refused.content.decode()
+    editor_client.post(
+        url,
+        claim_form(
+            claim,
+            slug=claim.slug,
+            certainty_override="moderate",
+            certainty_override_reason="Expert panel view",
+        ),
+    )
+    claim.refresh_from_db()
+    assert (claim.certainty, claim.certainty_computed) == ("moderate", "low")
+
+
+def test_curators_see_certainty_but_cannot_override(curator_client):
+    claim = ClaimFactory(status=Status.DRAFT)
+    page = curator_client.get(reverse("admin:evidence_claim_change", args=[claim.pk]))
+    form_fields = page.context["adminform"].form.fields
+    assert "certainty_override" not in form_fields and "slug" not in form_fields
+    assert "Computed:" in page.content.decode()
+
+
+def test_grade_reasons_are_recorded_on_a_link_and_change_certainty(editor_client):
+    link = EvidenceFactory(study__design="rct")
+    data = {
+        "claim": link.claim_id,
+        "study": link.study_id,
+        "evidence_type": "controlled",
+        "direction": "supports",
+        "status": "published",
+        "finding": link.finding,
+        "quote": "",
+        "risk_of_bias": "very_serious",
+        "imprecision": "",
+        "inconsistency": "",
+        "publication_bias": "",
+        "indirectness": "serious",
+        "indirectness_reasons": ["healthy_volunteers", "full_dose"],
+        "review_comment": "",
+        "retraction_reason": "",
+    }
+    response = editor_client.post(
+        reverse("admin:evidence_evidence_change", args=[link.pk]), data
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    link.refresh_from_db()
+    assert link.indirectness_reasons == ["healthy_volunteers", "full_dose"]
+    link.claim.refresh_from_db()
+    assert any(
+        step.startswith("Down two: risk of bias") for step in link.claim.certainty_steps
+    )
