@@ -15,6 +15,12 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+        permissions = [
+            (
+                "deactivate_user",
+                "Can deactivate users (ends their sessions and API tokens)",
+            ),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username

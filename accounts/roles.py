@@ -29,6 +29,13 @@ ROLE_PERMISSIONS = {
         "evidence.publish_evidence",
         "evidence.view_revision",
         "evidence.change_revision",
+        "accounts.view_user",
+        "accounts.deactivate_user",
+        # django-axes: see failed sign-ins and lift a lockout.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+        "axes.view_accesslog",
     ],
 }
 

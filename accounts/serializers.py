@@ -17,10 +17,10 @@ class TokenRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        request = self.context["request"]
+        http_request = getattr(request, "_request", request)
         user = authenticate(
-            request=self.context.get("request"),
-            username=attrs["username"],
-            password=attrs["password"],
+            request=http_request, username=attrs["username"], password=attrs["password"]
         )
         if user is None:
             raise serializers.ValidationError(

@@ -3,15 +3,17 @@ error handling and model validation in serializers."""
 
 import copy
 import csv
+import hashlib
+import json
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.http import StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -55,13 +57,78 @@ class CSVExportMixin:
         return super().list(request, *args, **kwargs)
 
 
+def representation_etag(data):
+    """A strong ETag for a resource's JSON representation.
+
+    Computed from the data rather than the rendered bytes, so that the value a
+    client got with GET can be checked again on a write (If-Match).
+    """
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
+
+
+class PreconditionFailed(APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "This resource changed since you fetched it (If-Match does not match its ETag). "
+        "GET it again, re-apply your change and send the new ETag."
+    )
+    default_code = "precondition_failed"
+
+
 class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
     """A resource the public reads and curators write.
 
     Anonymous reads may be cached and revalidated (ConditionalGetMiddleware
-    adds the ETag); what signed-in curators see includes drafts, so it is
-    private to them.
+    adds the ETag to lists; single resources carry a representation ETag
+    that writes can be conditioned on with If-Match); what signed-in curators
+    see includes drafts, so it is private to them.
     """
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = representation_etag(response.data)
+        return response
+
+    def current_etag(self):
+        """The ETag a GET of this resource would carry now."""
+        action, self.action = self.action, "retrieve"
+        try:
+            instance = self.get_object()
+            return representation_etag(self.get_serializer(instance).data)
+        finally:
+            self.action = action
+
+    def check_if_match(self, request):
+        """Refuse a write whose If-Match names an older representation (412).
+
+        A write without If-Match is accepted, as HTTP allows.
+        """
+        header = request.headers.get("If-Match")
+        if not header or header.strip() == "*":
+            return
+        # Held until the write commits: a second writer with the same ETag
+        # waits, then finds the representation changed.
+        instance = self.get_object()
+        list(
+            type(instance)
+            .objects.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("pk")
+        )
+        wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if self.current_etag() not in wanted:
+            raise PreconditionFailed()
+
+    def update(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self.check_if_match(request)
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with transaction.atomic():
+            self.check_if_match(request)
+            return super().destroy(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

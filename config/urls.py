@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .views import favicon, healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    # Browsers ask for it on pages without an icon link (the admin's).
+    path("favicon.ico", favicon),
+    path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("studies/", include("studies.urls")),

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from config.admin_forms import ConcurrentEditForm
 from config.history_admin import HistoryAdmin
 from studies.models import Design
 
@@ -125,7 +126,7 @@ class PreloadedAutocompleteSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
-class ModeratedForm(forms.ModelForm):
+class ModeratedForm(ConcurrentEditForm):
     """Offers only the statuses the signed-in user may set, and checks the move."""
 
     user = None  # set per request by ModeratedAdmin
@@ -354,7 +355,12 @@ class EvidenceInline(admin.StackedInline):
     form = EvidenceInlineForm
     extra = 0
     can_delete = False  # links are removed (or retracted) from their own page
-    fields = [("study", "evidence_type", "direction", "status"), "finding", "quote"]
+    fields = [
+        ("study", "evidence_type", "direction", "status"),
+        "finding",
+        "quote",
+        "loaded_updated",
+    ]
     show_change_link = True
 
     def get_queryset(self, request):
@@ -396,7 +402,19 @@ class ClaimAdmin(ModeratedAdmin):
         "updated",
     ]
     fieldsets = [
-        (None, {"fields": ["statement", "slug", "topic", "status", "description"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "statement",
+                    "slug",
+                    "topic",
+                    "status",
+                    "description",
+                    "loaded_updated",
+                ]
+            },
+        ),
         (
             "Certainty",
             {
@@ -571,6 +589,7 @@ class EvidenceAdmin(ModeratedAdmin):
                     ("evidence_type", "direction", "status"),
                     "finding",
                     "quote",
+                    "loaded_updated",
                 ]
             },
         ),

@@ -1,3 +1,4 @@
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -82,7 +83,9 @@ def write_schema(noun, serializer):
 class ModeratedWritesMixin:
     """Updates and deletions that follow evidence.workflow."""
 
+    @transaction.atomic
     def update(self, request, *args, **kwargs):
+        self.check_if_match(request)
         partial = kwargs.pop("partial", False)
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
@@ -109,7 +112,9 @@ class ModeratedWritesMixin:
     def extra_create_fields(self):
         return {}
 
+    @transaction.atomic
     def destroy(self, request, *args, **kwargs):
+        self.check_if_match(request)
         instance = self.get_object()
         outcome = item_remove(
             instance=instance,

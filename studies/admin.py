@@ -17,7 +17,7 @@ from .crossref import (
     lookup_change_reason,
     study_fields_from_crossref,
 )
-from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm
+from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm, StudyAdminForm
 from .importers import CitationFileError
 from .models import EntryMethod, Study
 from .services import citations_import
@@ -87,11 +87,24 @@ class StudyAdmin(SimpleHistoryAdmin):
     list_filter = ["design", "population", "dose", DecadeFilter, "entry_method"]
     search_fields = ["title", "authors", "doi", "pmid", "journal"]
     readonly_fields = ["entry_method", "entry_source", "created", "updated"]
+    form = StudyAdminForm
     inlines = [EvidenceOfStudyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
+    ordering = ["-year", "title", "pk"]
     fieldsets = [
-        (None, {"fields": ["title", "authors", "authors_et_al", ("year", "journal")]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "authors",
+                    "authors_et_al",
+                    ("year", "journal"),
+                    "loaded_updated",
+                ]
+            },
+        ),
         ("Identifiers", {"fields": [("doi", "pmid"), "url"]}),
         (
             "Design",
@@ -104,6 +117,14 @@ class StudyAdmin(SimpleHistoryAdmin):
             },
         ),
         ("Abstract", {"fields": ["abstract"]}),
+        (
+            "Retraction",
+            {
+                "fields": ["retracted", ("retraction_date", "retraction_url")],
+                "classes": ["collapse"],
+                "description": "A retracted study's links stay visible, flagged, and stop counting.",
+            },
+        ),
         (
             "Provenance",
             {

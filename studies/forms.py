@@ -1,8 +1,11 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
+from config.admin_forms import ConcurrentEditForm
+
 from .crossref import InvalidDoi, doi_checked
 from .importers import FORMATS
+from .models import Study
 
 # Larger files go through the command, which shows progress and has no
 # request time limit.
@@ -56,3 +59,16 @@ class DoiLookupForm(forms.Form):
             return doi_checked(self.cleaned_data["doi"])
         except InvalidDoi as error:
             raise forms.ValidationError(str(error), code="invalid_doi") from error
+
+
+class StudyAdminForm(ConcurrentEditForm):
+    url = forms.URLField(
+        label="URL", max_length=500, required=False, assume_scheme="https"
+    )
+    retraction_url = forms.URLField(
+        label="Retraction notice", max_length=500, required=False, assume_scheme="https"
+    )
+
+    class Meta:
+        model = Study
+        fields = "__all__"

@@ -51,6 +51,11 @@ def pytest_configure(config):
         },
     }
     settings.WHITENOISE_USE_FINDERS = True
+    # The test client and the live server speak plain HTTP; production
+    # redirects to HTTPS (tested with check --deploy).
+    settings.SECURE_SSL_REDIRECT = False
+    # Test users need no slow password hashing.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WHITENOISE_AUTOREFRESH = True
 
 

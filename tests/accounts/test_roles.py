@@ -28,4 +28,7 @@ def test_sync_roles_recreates_missing_groups(capsys):
     Group.objects.all().delete()
     call_command("sync_roles")
     assert group_permissions("Curators") == sorted(ROLE_PERMISSIONS["Curators"])
-    assert "Editors: 16 permissions" in capsys.readouterr().out
+    assert (
+        f"Editors: {len(ROLE_PERMISSIONS['Editors'])} permissions"
+        in capsys.readouterr().out
+    )

@@ -1,0 +1,29 @@
+"""What a locked-out sign-in gets back (django-axes' AXES_LOCKOUT_CALLABLE)."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.template.response import TemplateResponse
+
+LOCKED_OUT_STATUS = 429
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """429 with Retry-After: JSON for API clients, a page for people."""
+    cooloff_seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    minutes = cooloff_seconds // 60
+    message = (
+        f"Too many failed sign-in attempts: this account is locked from your address for "
+        f"{minutes} minutes. Wait, or ask an editor to lift the lockout."
+    )
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=LOCKED_OUT_STATUS)
+    else:
+        response = TemplateResponse(
+            request,
+            "accounts/locked_out.html",
+            {"cooloff_minutes": minutes, "message": message},
+            status=LOCKED_OUT_STATUS,
+        )
+        response.render()
+    response["Retry-After"] = str(cooloff_seconds)
+    return response

@@ -1,0 +1,140 @@
+"""Request handling that protects every view: size limits, a database outage,
+and one structured log line per request."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template import loader
+
+request_log = logging.getLogger("evidence_atlas.requests")
+
+# Query parameters whose values never reach a log line.
+REDACTED_PARAMETERS = {"token", "key", "password", "secret", "api_key"}
+DATABASE_DOWN_RETRY_SECONDS = 30
+
+
+def wants_json(request):
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or "json" in request.headers.get("Accept", "")
+    )
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse bodies over ``MAX_REQUEST_BYTES`` with 413, before they are read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return self._refuse(
+                request, "The Content-Length header is not a number.", status=400
+            )
+        limit = settings.MAX_REQUEST_BYTES
+        if length > limit:
+            message = (
+                f"The request body is {length:,} bytes; the limit is {limit:,}. "
+                "Send less at a time; for large citation files use "
+                "`python manage.py import_citations FILE` on the server."
+            )
+            return self._refuse(request, message, status=413)
+        return self.get_response(request)
+
+    def _refuse(self, request, message, *, status):
+        if wants_json(request):
+            return JsonResponse({"detail": message}, status=status)
+        return HttpResponse(
+            message, status=status, content_type="text/plain; charset=utf-8"
+        )
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with a friendly page (or JSON) while the database is down.
+
+    Django opens a fresh connection on the next request, so the site comes
+    back by itself when the database does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if (
+            not isinstance(exception, (OperationalError, InterfaceError))
+            or not database_is_down()
+        ):
+            return None
+        logging.getLogger("evidence_atlas").error("Database unavailable: %s", exception)
+        return database_unavailable_response(request)
+
+
+def database_is_down():
+    """True when a trivial query fails: the error was an outage, not a bad query."""
+    from django.db import connection
+
+    try:
+        connection.close_if_unusable_or_obsolete()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return True
+    return False
+
+
+def database_unavailable_response(request):
+    if wants_json(request):
+        response = JsonResponse(
+            {
+                "detail": "The database is unavailable. Try again in a minute.",
+                "database": "unavailable",
+            },
+            status=503,
+        )
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(DATABASE_DOWN_RETRY_SECONDS)
+    return response
+
+
+class RequestLogMiddleware:
+    """One JSON line per request: method, path, status, duration and user id."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request_log.isEnabledFor(logging.INFO):
+            user = getattr(request, "user", None)
+            request_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "query": redacted_query(request),
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    "user_id": user.pk
+                    if user is not None and user.is_authenticated
+                    else None,
+                },
+            )
+        return response
+
+
+def redacted_query(request):
+    return {
+        name: "[redacted]" if name.lower() in REDACTED_PARAMETERS else values
+        for name, values in request.GET.lists()
+    } or None
