@@ -1,6 +1,5 @@
 """Looking a DOI up in Crossref (through habanero) and mapping the answer to Study fields."""
 
-import html
 import re
 
 import httpx2
@@ -10,6 +9,7 @@ from habanero.exceptions import RequestError
 
 from .identifiers import is_short_doi, is_valid_doi, normalize_doi
 from .importers import author_from_text, csl_year
+from .text import plain_text
 
 TIMEOUT_SECONDS = 10
 USER_AGENT = "EvidenceAtlas/0.1 (study lookup for curators)"
@@ -108,7 +108,7 @@ def _abstract(jats):
     text = re.sub(r"<jats:title>\s*Abstract\s*</jats:title>", "", jats or "")
     text = re.sub(r"\s*</jats:title>\s*", ": ", text)  # "Background: …"
     text = re.sub(r"</jats:p>|</p>", "\n\n", text)
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
+    text = plain_text(text)
     paragraphs = [" ".join(part.split()) for part in text.split("\n\n")]
     return "\n\n".join(part for part in paragraphs if part)
 

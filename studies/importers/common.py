@@ -11,6 +11,7 @@ from bibtexparser.middlewares.names import (
 )
 
 from ..identifiers import doi_url, is_short_doi, normalize_doi, normalize_pmid
+from ..text import plain_text
 
 
 class CitationFileError(Exception):
@@ -198,16 +199,16 @@ def study_fields(*, title, authors, et_al, year, journal, doi, pmid, url, abstra
         # A short DOI needs the resolver to expand: keep the link, not the DOI.
         url = url or doi_url(doi)
         doi = ""
-    title = one_line(title)
+    title = one_line(plain_text(one_line(title)))
     fields = {
         "title": title,
         "authors": authors,
         "authors_et_al": et_al,
         "year": year,
-        "journal": one_line(journal),
+        "journal": one_line(plain_text(one_line(journal))),
         "doi": doi,
         "pmid": normalize_pmid(one_line(pmid)),
         "url": url,
-        "abstract": paragraphs(abstract),
+        "abstract": paragraphs(plain_text(paragraphs(abstract))),
     }
     return fields, "" if title else "no title"

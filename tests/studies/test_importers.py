@@ -463,3 +463,27 @@ def test_long_file_names_fit_the_history_reason(tmp_path):
     reason = Study.history.get().history_change_reason
     assert len(reason) <= 100
     assert reason.endswith("… (BibTeX)")
+
+
+def test_markup_in_imported_text_is_removed_with_nh3():
+    from studies.text import plain_text
+
+    assert (
+        plain_text("<i>Psilocybe</i> cubensis &amp; more")
+        == "Psilocybe cubensis & more"
+    )
+    assert plain_text('Title<script>alert("x")</script>') == "Title"
+    assert plain_text("IL-6 &lt; 5 pg/mL") == "IL-6 < 5 pg/mL"
+    assert plain_text("Plain title") == "Plain title"
+
+
+@pytest.mark.django_db
+def test_imported_titles_and_abstracts_keep_no_markup(tmp_path):
+    ris = (
+        "TY  - JOUR\nTI  - Growth of <i>Psilocybe cubensis</i>\nAU  - Doe, J\nPY  - 2020\n"
+        'AB  - Results <script>alert("x")</script>were clear &amp; strong.\nER  - \n'
+    )
+    run_import(tmp_path, ris, name="markup.ris")
+    study = Study.objects.get()
+    assert study.title == "Growth of Psilocybe cubensis"
+    assert study.abstract == "Results were clear & strong."
