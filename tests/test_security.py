@@ -234,3 +234,25 @@ def test_the_api_returns_text_as_data_with_a_json_content_type(api_client):
     response = api_client.get(f"/api/v1/claims/{claim.slug}/")
     assert response["Content-Type"] == "application/json"
     assert response.json()["statement"] == f"Claim {SCRIPT}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_concurrent_burst_is_throttled_with_429_never_a_500(live_server, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "rate", "10/minute", raising=False)
+    ClaimFactory()
+
+    def call(_):
+        response = requests.get(f"{live_server.url}/api/v1/claims/", timeout=20)
+        return response.status_code, response.headers.get("Retry-After")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(call, range(40)))
+    statuses = [status for status, _ in results]
+    assert set(statuses) <= {200, 429}, statuses
+    assert statuses.count(200) <= 10 and statuses.count(429) >= 30
+    assert all(int(retry) > 0 for status, retry in results if status == 429)
