@@ -173,3 +173,22 @@ def test_a_new_claim_never_takes_a_former_slug():
     claim.slug = "renamed"
     claim.save()
     assert ClaimFactory(statement="Same words").slug == "same-words-2"
+
+
+def test_versions_from_the_command_line():
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    claim = ClaimFactory(statement="Command line claim")
+    link = EvidenceFactory(claim=claim)
+    out = io.StringIO()
+    call_command("claim_versions", claim.slug, stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("v1") and "First published version." in lines[0]
+    assert lines[1].startswith("v2") and "1 link added" in lines[1]
+    out = io.StringIO()
+    call_command("claim_versions", claim.slug, "--number", "2", stdout=out)
+    assert f"Added: #{link.pk} supports controlled" in out.getvalue()
+    with pytest.raises(CommandError, match="no version 9"):
+        call_command("claim_versions", claim.slug, "--number", "9")
