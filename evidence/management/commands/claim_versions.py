@@ -17,7 +17,7 @@ class Command(BaseCommand):
         claim = Claim.objects.filter(slug=slug).first()
         if claim is None:
             raise CommandError(
-                f"No claim has the slug “{slug}”. List slugs with: python manage.py shell -c …"
+                f"No claim has the slug “{slug}”; the slugs are listed at /api/v1/claims/."
             )
         if number is None:
             for version in claim.versions.order_by("number"):
