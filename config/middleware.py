@@ -82,8 +82,9 @@ def database_is_down():
     """True when a trivial query fails: the error was an outage, not a bad query."""
     from django.db import connection
 
+    # A broken connection is discarded at the end of the request (Django's
+    # request_finished handler), so the next request reconnects by itself.
     try:
-        connection.close_if_unusable_or_obsolete()
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:

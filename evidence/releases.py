@@ -284,8 +284,10 @@ def release_make(*, today=None, progress=None):
     :class:`Release`.
     """
     licence = settings.RELEASE_LICENCE
+    # Inside a caller's transaction (tests), that transaction is the snapshot.
+    own_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and own_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         name = _next_name(today or datetime.date.today())

@@ -32,11 +32,9 @@ def run_manage(*args, env):
 
 
 def production_env(tmp_path, **extra):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DEBUG", "SECRET_KEY")
-    }
+    # The browser tests allow async-unsafe calls in this process; production must not.
+    excluded = ("DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {key: value for key, value in os.environ.items() if key not in excluded}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
