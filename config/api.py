@@ -15,7 +15,10 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .renderers import CSVRenderer
 
 CSV_CHUNK_ROWS = 2000
 
@@ -84,6 +87,8 @@ class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
     that writes can be conditioned on with If-Match); what signed-in curators
     see includes drafts, so it is private to them.
     """
+
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
 
     def retrieve(self, request, *args, **kwargs):
         response = super().retrieve(request, *args, **kwargs)

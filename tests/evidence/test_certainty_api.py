@@ -178,3 +178,9 @@ def test_releases_are_listed_and_downloadable(api_client, settings, tmp_path):
     download = api_client.get(body["results"][0]["download"])
     assert download.status_code == 200
     assert download["Content-Type"] == "application/zip"
+
+
+def test_csv_is_offered_only_for_the_curated_lists(api_client):
+    assert api_client.get("/api/v1/evidence/?format=csv").status_code == 200
+    response = api_client.get("/api/v1/releases/?format=csv")
+    assert response.status_code == 404
