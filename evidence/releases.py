@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
 
+from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 
 from .models import Claim, ClaimVersion, Evidence, Release
@@ -41,25 +42,6 @@ CLAIM_COLUMNS = [
     ("evidence_count", "Counted evidence links (published, study not retracted)"),
     ("version", "Number of the claim's latest published version"),
     ("updated", "When the claim was last changed (ISO 8601)"),
-]
-STUDY_COLUMNS = [
-    ("id", "Study identifier"),
-    ("title", "Title"),
-    ("authors", "Authors in order, separated by '; '"),
-    ("year", "Publication year; empty for undated sources"),
-    ("journal", "Journal or other container"),
-    ("doi", "DOI, lower case, without https://doi.org/"),
-    ("pmid", "PubMed ID"),
-    ("url", "Other link"),
-    (
-        "design",
-        "rct, controlled, open_label, naturalistic, survey, qualitative, case_report, testimonial, animal, in_vitro, review, meta_analysis",
-    ),
-    ("population", "clinical, healthy, animal, cells or other"),
-    ("sample_size", "Participants (or units) studied"),
-    ("dose", "micro, macro or na"),
-    ("retracted", "yes if the publisher retracted the study"),
-    ("retraction_date", "Date of the retraction notice"),
 ]
 EVIDENCE_COLUMNS = [
     ("id", "Evidence link identifier"),
@@ -117,25 +99,6 @@ def _claim_row(claim):
     ]
 
 
-def _study_row(study):
-    return [
-        study.pk,
-        study.title,
-        "; ".join(study.authors or []),
-        study.year or "",
-        study.journal,
-        study.doi,
-        study.pmid,
-        study.url,
-        study.design,
-        study.population,
-        study.sample_size or "",
-        study.dose,
-        _yes(study.retracted),
-        study.retraction_date.isoformat() if study.retraction_date else "",
-    ]
-
-
 def _evidence_row(link):
     return [
         link.pk,
@@ -174,7 +137,7 @@ def release_querysets():
     claims = Claim.objects.published().order_by("slug")
     return {
         "claims": (claims, CLAIM_COLUMNS, _claim_row),
-        "studies": (Study.objects.order_by("pk"), STUDY_COLUMNS, _study_row),
+        "studies": (Study.objects.order_by("pk"), STUDY_COLUMNS, study_row),
         "evidence": (
             Evidence.objects.published()
             .select_related("claim", "study")

@@ -4,6 +4,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from config.api import PublicReadViewSet
 from evidence.models import Evidence
 
+from .exports import STUDY_COLUMNS, study_row
 from .filters import StudyFilterSet
 from .models import Study
 from .serializers import StudySerializer
@@ -28,20 +29,7 @@ class StudyViewSet(PublicReadViewSet):
     serializer_class = StudySerializer
     filterset_class = StudyFilterSet
     queryset = Study.objects.all()
-    csv_columns = [
-        "id",
-        "title",
-        "authors",
-        "year",
-        "journal",
-        "doi",
-        "pmid",
-        "design",
-        "population",
-        "sample_size",
-        "dose",
-        "url",
-    ]
+    csv_columns = [column for column, _ in STUDY_COLUMNS]
 
     def get_queryset(self):
         links = (
@@ -54,17 +42,4 @@ class StudyViewSet(PublicReadViewSet):
         )
 
     def csv_row(self, study):
-        return [
-            study.pk,
-            study.title,
-            "; ".join(study.authors or []),
-            study.year or "",
-            study.journal,
-            study.doi,
-            study.pmid,
-            study.design,
-            study.population,
-            study.sample_size or "",
-            study.dose,
-            study.url,
-        ]
+        return study_row(study)
