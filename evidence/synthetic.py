@@ -21,6 +21,7 @@ import random
 from django.db import connection, transaction
 from django.db.models import JSONField
 
+from config.data_version import data_changed
 from studies.identifiers import normalize_title
 from studies.models import Design, Dose, EntryMethod, Population, Study
 
@@ -103,6 +104,31 @@ STATUSES = (
 )
 
 
+SYLLABLES = (
+    "ka lo mi ne su ta ri po ve lu da fi zo ce ga hu mor tin pra sel vek dor "
+    "quin bal tro ser nal pho gen cyt lip ox am en"
+).split()
+
+
+def vocabulary():
+    """``(words, cumulative weights)``: the field's terms among 15,000 made-up
+    ones, drawn with Zipf's law, so that some words occur in most abstracts
+    and most in few, as in a real literature."""
+    rng = random.Random("vocabulary")
+    made_up = set()
+    while len(made_up) < 15_000:
+        made_up.add("".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))))
+    words = sorted(made_up)
+    rng.shuffle(words)
+    for index, term in enumerate(WORDS):
+        words.insert(10 + index * 25, term)
+    cumulative, total = [], 0.0
+    for rank in range(len(words)):
+        total += 1 / (rank + 1)
+        cumulative.append(total)
+    return words, cumulative
+
+
 class RealDataPresent(Exception):
     """The database holds curated data that synthetic data would mix with."""
 
@@ -151,14 +177,16 @@ class Generator:
         self.seed = seed
         self.rng = random.Random(seed)
         rng = self.rng
-        self.sentences = [self._sentence(rng, 8, 28) for _ in range(3000)]
+        self.words, self.cumulative = vocabulary()
+        self.sentences = [self._sentence(rng, 8, 28) for _ in range(20_000)]
         self.findings = [self._sentence(rng, 10, 30) for _ in range(2000)]
         self.design_names = list(DESIGNS)
         self.design_weights = [DESIGNS[name][0] for name in self.design_names]
 
-    @staticmethod
-    def _sentence(rng, shortest, longest):
-        words = rng.choices(WORDS, k=rng.randint(shortest, longest))
+    def _sentence(self, rng, shortest, longest):
+        words = rng.choices(
+            self.words, cum_weights=self.cumulative, k=rng.randint(shortest, longest)
+        )
         return " ".join(words).capitalize() + "."
 
     def _timestamp(self, rng):
@@ -408,6 +436,7 @@ def synthetic_generate(*, claims, studies, evidence, seed, force=False, progress
             step("evidence links", evidence),
         )
         claims_profile_refresh_all(claim_ids=claim_ids)
+    data_changed()  # written without signals: cached reads are stale
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (Claim, Study, Evidence):
