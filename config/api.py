@@ -3,17 +3,21 @@ error handling and model validation in serializers."""
 
 import copy
 import csv
+import hashlib
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from .data_version import data_version
 
 CSV_CHUNK_ROWS = 2000
 
@@ -55,7 +59,68 @@ class CSVExportMixin:
         return super().list(request, *args, **kwargs)
 
 
-class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
+class _CachedResponse(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class ResponseCacheMixin:
+    """Anonymous JSON reads served from the cache until data changes.
+
+    Looked up after authentication, permissions and throttling, so a cached
+    answer obeys the same rules as a fresh one. Keys carry the data version
+    (config/data_version.py): any write makes every entry stale.
+    """
+
+    _response_cache_key = None
+
+    def response_cache_key(self, request):
+        if not (
+            settings.API_RESPONSE_CACHE_SECONDS
+            and request.method == "GET"
+            and self.action in ("list", "retrieve")
+            and not request.user.is_authenticated
+            and request.accepted_renderer.format == "json"
+        ):
+            return None
+        digest = hashlib.md5(
+            f"{request.accepted_media_type}|{request.get_full_path()}".encode(),
+            usedforsecurity=False,
+        ).hexdigest()
+        return f"response:{data_version()}:{digest}"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = self.response_cache_key(request)
+        if key:
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type = hit
+                raise _CachedResponse(HttpResponse(content, content_type=content_type))
+        self._response_cache_key = key
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _CachedResponse):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            self._response_cache_key
+            and response.status_code == 200
+            and isinstance(response, Response)
+        ):
+            response.render()
+            cache.set(
+                self._response_cache_key,
+                (response.content, response["Content-Type"]),
+                settings.API_RESPONSE_CACHE_SECONDS,
+            )
+        return response
+
+
+class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSet):
     """A resource the public reads and curators write.
 
     Anonymous reads may be cached and revalidated (ConditionalGetMiddleware

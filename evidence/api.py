@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from config.api import PublicReadViewSet
 
+from . import rows
 from .filters import ClaimFilterSet, EvidenceFilterSet
 from .models import Claim, Evidence, Revision
 from .serializers import (
@@ -138,17 +139,28 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
 
     def get_object(self):
         claim = super().get_object()
-        if self.action == "retrieve":
-            links = (
-                Evidence.objects.visible_to(self.request.user)
-                .filter(claim=claim)
-                .select_related("study", "added_by")
-                .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
-            )
-            claim.evidence_preview = list(links)
+        if self.action == "retrieve" and not rows.supported():
+            claim.evidence_preview = list(self._evidence_preview(claim))
             for link in claim.evidence_preview:
                 link.claim = claim
         return claim
+
+    def _evidence_preview(self, claim):
+        return (
+            Evidence.objects.visible_to(self.request.user)
+            .filter(claim=claim)
+            .select_related("study", "added_by")
+            .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        claim = self.get_object()
+        data = self.get_serializer(claim).data
+        if rows.supported():
+            # The links straight from rows (evidence/rows.py), not instances.
+            links = self._evidence_preview(claim).values(*rows.evidence_columns())
+            data["evidence"] = rows.evidence_data(links, request)
+        return Response(data)
 
     def csv_row(self, claim):
         profile = claim.profile
@@ -196,6 +208,14 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
 
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).for_list()
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv" or not rows.supported():
+            return super().list(request, *args, **kwargs)
+        # Serialised from the rows of the page (evidence/rows.py): same JSON.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*rows.evidence_columns()))
+        return self.get_paginated_response(rows.evidence_data(page, request))
 
     def perform_create(self, serializer):
         serializer.save(added_by=self.request.user)

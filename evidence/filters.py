@@ -121,6 +121,7 @@ class EvidenceFilterSet(django_filters.FilterSet):
     study = django_filters.ModelMultipleChoiceFilter(
         queryset=Study.objects.all(),
         field_name="study",
+        distinct=False,
         label="Study",
         help_text="Id of the study; repeat for several.",
     )

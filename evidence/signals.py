@@ -4,12 +4,14 @@ Signals rather than calls in each view, because links change through the
 admin inline, the API, imports and the shell alike.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from config.data_version import data_changed
 from studies.models import Study
 
-from .models import Evidence
+from .models import Claim, Evidence, Revision
 from .services import claim_profile_refresh
 
 
@@ -43,3 +45,12 @@ def refresh_profiles_after_study_retraction(
     )
     for claim_id in claim_ids.distinct():
         claim_profile_refresh(claim_id=claim_id)
+
+
+# Whatever a reader can see changed: cached counts and responses are stale
+# (the user model too: links name who added them).
+for model in (Claim, Evidence, Study, Revision, get_user_model()):
+    post_save.connect(data_changed, sender=model, dispatch_uid=f"data-{model.__name__}")
+    post_delete.connect(
+        data_changed, sender=model, dispatch_uid=f"data-del-{model.__name__}"
+    )

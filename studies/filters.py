@@ -47,6 +47,7 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
 
         kwargs.setdefault("queryset", Claim.objects.published())
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
         kwargs.setdefault("label", "Claim")
         kwargs.setdefault("help_text", "Slug of a claim; repeat for several.")
         super().__init__(**kwargs)
@@ -57,6 +58,9 @@ def choice_filter(field_name, choices, label, help_text):
     return django_filters.MultipleChoiceFilter(
         field_name=field_name,
         lookup_expr="exact",
+        # Every use is a column of the row or of a to-one relation: no
+        # duplicates to remove, and DISTINCT would sort the whole result.
+        distinct=False,
         choices=choices,
         label=label,
         help_text=help_text,

@@ -23,3 +23,14 @@ def assert_constant_queries(action, grow):
         f"{before} queries before the data grew, {after} after: an N+1"
     )
     return before
+
+
+def queries_per_request(action):
+    """Queries ``action`` makes once per-filter counts are cached, as on every
+    request but the first: it runs once first, then is counted. Responses are
+    not served from the cache meanwhile (API_RESPONSE_CACHE_SECONDS=0)."""
+    from django.test import override_settings
+
+    with override_settings(API_RESPONSE_CACHE_SECONDS=0):
+        action()
+        return queries_during(action)

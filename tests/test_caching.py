@@ -1,0 +1,60 @@
+"""Cached counts and responses: cheap reads that never outlive a write."""
+
+import pytest
+
+from evidence.models import Status
+from tests.factories import ClaimFactory, EvidenceFactory
+from tests.utils import queries_during
+
+pytestmark = pytest.mark.django_db
+
+EVIDENCE = "/api/v1/evidence/"
+
+
+def test_a_repeated_anonymous_read_is_served_from_the_cache(api_client):
+    EvidenceFactory.create_batch(3)
+    first = api_client.get(EVIDENCE)
+    assert queries_during(lambda: api_client.get(EVIDENCE)) == 0
+    second = api_client.get(EVIDENCE)
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["Cache-Control"] == first["Cache-Control"]
+    assert second["ETag"] == first["ETag"]
+
+
+def test_a_write_makes_cached_responses_and_counts_stale(api_client):
+    link = EvidenceFactory()
+    assert api_client.get(EVIDENCE).json()["count"] == 1
+    EvidenceFactory(claim=link.claim)
+    assert api_client.get(EVIDENCE).json()["count"] == 2
+    claim_url = f"/api/v1/claims/{link.claim.slug}/"
+    assert api_client.get(claim_url).json()["evidence_summary"]["total"] == 2
+    link.status = Status.RETRACTED
+    link.save()
+    assert api_client.get(EVIDENCE).json()["count"] == 1
+    assert api_client.get(claim_url).json()["evidence_summary"]["total"] == 1
+
+
+def test_signed_in_reads_are_never_served_from_the_cache(curator_api):
+    EvidenceFactory()
+    curator_api.get(EVIDENCE)
+    assert queries_during(lambda: curator_api.get(EVIDENCE)) > 0
+
+
+def test_counts_are_cached_per_filter(api_client, settings):
+    settings.API_RESPONSE_CACHE_SECONDS = 0
+    EvidenceFactory.create_batch(2)
+    EvidenceFactory(evidence_type="anecdotal")
+    first = queries_during(lambda: api_client.get(EVIDENCE))
+    assert queries_during(lambda: api_client.get(EVIDENCE)) == first - 1
+    filtered = api_client.get(EVIDENCE, {"evidence_type": "anecdotal"}).json()
+    assert filtered["count"] == 1
+
+
+def test_reader_pages_count_through_the_cache(client):
+    ClaimFactory.create_batch(3)
+    client.get("/claims/")
+    before = queries_during(lambda: client.get("/claims/"))
+    ClaimFactory()
+    assert "4 claims" in client.get("/claims/").content.decode()
+    assert queries_during(lambda: client.get("/claims/")) == before
