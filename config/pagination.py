@@ -4,6 +4,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
@@ -18,7 +19,10 @@ def cached_count(queryset):
     Counting a million rows takes tens of milliseconds on every page; the
     count of one filter changes only when data does.
     """
-    sql, params = queryset.query.sql_with_params()
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # e.g. queryset.none(): nothing to count
+        return 0
     digest = hashlib.md5(
         repr((queryset.db, sql, params)).encode(), usedforsecurity=False
     ).hexdigest()

@@ -1,11 +1,12 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.http import Http404
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from config.pagination import CachedCountPaginator
 from studies.models import Population
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
@@ -67,6 +68,7 @@ class FilteredListView(FilterView):
     """
 
     paginate_by = 20
+    paginator_class = CachedCountPaginator
     noun = "results"
 
     def paginate_queryset(self, queryset, page_size):
@@ -175,7 +177,7 @@ class ClaimDetailView(DetailView):
             if chosen and direction not in chosen:
                 continue
             page_param = f"{direction}_page"
-            paginator = Paginator(
+            paginator = CachedCountPaginator(
                 links.filter(direction=direction), self.evidence_per_page
             )
             number = None if invalid else self.request.GET.get(page_param)

@@ -48,6 +48,12 @@ def pytest_configure(config):
     }
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
+    # A read replica alias that mirrors the test database, for the router
+    # tests (tests/test_db_router.py), which switch the router on.
+    settings.DATABASES.setdefault(
+        "replica",
+        {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}},
+    )
 
 
 @pytest.fixture(autouse=True)
