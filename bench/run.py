@@ -336,10 +336,12 @@ def run_size(evidence, args, database):
         log("warm-up")
         locust(app.url, "readers", 50, 10, targets_path, f"warmup-{evidence}")
         app.reset_peaks()
-        log(f"readers: 50 users, {args.duration} s")
+        load_before = Path("/proc/loadavg").read_text().split()[0]
+        log(f"readers: 50 users, {args.duration} s (load average {load_before})")
         readers = locust(
             app.url, "readers", 50, args.duration, targets_path, f"readers-{evidence}"
         )
+        load_after = Path("/proc/loadavg").read_text().split()[0]
         log(f"CSV export ({csv_rows:,} rows)")
         export = csv_export(app, query)
         peak_rss = app.peak_rss()
@@ -375,6 +377,7 @@ def run_size(evidence, args, database):
         "studies": studies,
         "generate_seconds": generated,
         "readers": readers,
+        "load_average": {"before_readers": load_before, "after_readers": load_after},
         "queries": queries,
         "worker_peak_rss_mib": round(peak_rss, 1),
         "csv_export": export,
@@ -403,7 +406,9 @@ def markdown(report):
             f"({size['claims']:,} claims, {size['studies']:,} studies)",
             "",
             f"Readers: 50 users waiting 0.5–1.5 s, {report['duration']} s. "
-            f"Worker peak RSS: {size['worker_peak_rss_mib']} MiB.",
+            f"Worker peak RSS: {size['worker_peak_rss_mib']} MiB. Load average "
+            f"{size['load_average']['before_readers']} before the run, "
+            f"{size['load_average']['after_readers']} after (2 cores).",
             "",
             "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | req/s | queries (first / later) |",
             "|---|---:|---:|---:|---:|---:|---:|---:|",

@@ -6,7 +6,12 @@ Parameter names and meanings are a public contract (see the API schema).
 import django_filters
 from django.db.models import Exists, OuterRef
 
-from studies.filters import ClaimSlugFilter, choice_filter, year_range_filters
+from studies.filters import (
+    ClaimSlugFilter,
+    FilterSet,
+    choice_filter,
+    year_range_filters,
+)
 from studies.models import Design, Dose, Population, Study
 
 from .models import Claim, Direction, Evidence, EvidenceType, Status, Topic
@@ -32,7 +37,7 @@ LINK_CONDITIONS = {
 }
 
 
-class ClaimFilterSet(django_filters.FilterSet):
+class ClaimFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
@@ -115,7 +120,7 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class EvidenceFilterSet(django_filters.FilterSet):
+class EvidenceFilterSet(FilterSet):
     year_min, year_max = year_range_filters("study__year")
     claim = ClaimSlugFilter(field_name="claim__slug")
     study = django_filters.ModelMultipleChoiceFilter(
