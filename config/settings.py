@@ -34,6 +34,12 @@ def env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def env_rate(name, default):
+    """A throttle rate such as ``120/minute``; ``off`` for none (benchmarks)."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"off", "none", "0"} else value
+
+
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -207,9 +213,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
-        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
-        "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
+        "anon": env_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": env_rate("API_THROTTLE_USER", "600/minute"),
+        "token": env_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -224,6 +230,9 @@ API_RESPONSE_CACHE_SECONDS = env_int("API_RESPONSE_CACHE_SECONDS", API_CACHE_MAX
 # Row counts of paginated lists are cached per filter this long, and dropped
 # on writes like cached responses.
 COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 300)
+# How often each process rereads the data version from the shared cache: a
+# write in another process is seen within this many seconds.
+DATA_VERSION_SECONDS = float(os.environ.get("DATA_VERSION_SECONDS", "1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
