@@ -6,7 +6,7 @@ from django.http import Http404
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
-from config.pagination import CachedCountPaginator
+from config.pagination import CachedCountPaginator, CachedPagePaginator
 from studies.models import Population
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
@@ -177,7 +177,7 @@ class ClaimDetailView(DetailView):
             if chosen and direction not in chosen:
                 continue
             page_param = f"{direction}_page"
-            paginator = CachedCountPaginator(
+            paginator = CachedPagePaginator(
                 links.filter(direction=direction), self.evidence_per_page
             )
             number = None if invalid else self.request.GET.get(page_param)

@@ -58,3 +58,18 @@ def test_reader_pages_count_through_the_cache(client):
     ClaimFactory()
     assert "4 claims" in client.get("/claims/").content.decode()
     assert queries_during(lambda: client.get("/claims/")) == before
+
+
+def test_claim_page_rows_follow_writes(client):
+    claim = ClaimFactory()
+    first = EvidenceFactory(
+        claim=claim, study__title="An early trial", study__year=2001
+    )
+    url = claim.get_absolute_url()
+    assert "An early trial" in client.get(url).content.decode()
+    EvidenceFactory(claim=claim, study__title="A newer trial", study__year=2020)
+    page = client.get(url).content.decode()
+    assert page.index("A newer trial") < page.index("An early trial")
+    first.status = Status.RETRACTED
+    first.save()
+    assert "An early trial" not in client.get(url).content.decode()
