@@ -61,9 +61,16 @@ def _fresh_cache():
     """Throttle counters and cached profiles must not leak between tests."""
     from django.core.cache import cache
 
-    cache.clear()
+    from config import data_version, pagination
+
+    def clear():
+        cache.clear()
+        pagination._local_counts.clear()
+        data_version._local.__dict__.clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture
