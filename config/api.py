@@ -84,7 +84,8 @@ class ResponseCacheMixin:
         ):
             return None
         digest = hashlib.md5(
-            f"{request.accepted_media_type}|{request.get_full_path()}".encode(),
+            # The absolute URL: responses hold links built from the host.
+            f"{request.accepted_media_type}|{request.build_absolute_uri()}".encode(),
             usedforsecurity=False,
         ).hexdigest()
         return f"response:{data_version()}:{digest}"

@@ -73,3 +73,11 @@ def test_claim_page_rows_follow_writes(client):
     first.status = Status.RETRACTED
     first.save()
     assert "An early trial" not in client.get(url).content.decode()
+
+
+def test_cached_responses_are_kept_apart_per_host(api_client, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "atlas.example.org"]
+    EvidenceFactory()
+    api_client.get(EVIDENCE)
+    other = api_client.get(EVIDENCE, HTTP_HOST="atlas.example.org").json()
+    assert other["results"][0]["claim_link"].startswith("http://atlas.example.org/")
