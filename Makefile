@@ -18,7 +18,7 @@ help:
 	@echo "make run    set up, migrate, seed and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test   set up and run the whole test suite (uses DATABASE_URL when set)"
 	@echo "make check  migrations up to date, Django system checks, ruff"
-	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md)"
+	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md); BENCH_ARGS='--sizes 10000' for a quick run"
 
 $(BIN)/python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -65,7 +65,7 @@ check: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -7,10 +7,11 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
@@ -18,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .data_version import data_version
 from .renderers import CSVRenderer
 
 CSV_CHUNK_ROWS = 2000
@@ -79,7 +81,72 @@ class PreconditionFailed(APIException):
     default_code = "precondition_failed"
 
 
-class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
+class _CachedResponse(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+class ResponseCacheMixin:
+    """Anonymous JSON reads served from the cache until data changes.
+
+    Looked up after authentication, permissions and throttling, so a cached
+    answer obeys the same rules as a fresh one. Keys carry the data version
+    (config/data_version.py): any write makes every entry stale.
+    """
+
+    _response_cache_key = None
+
+    def response_cache_key(self, request):
+        if not (
+            settings.API_RESPONSE_CACHE_SECONDS
+            and request.method == "GET"
+            and self.action in ("list", "retrieve")
+            and not request.user.is_authenticated
+            and request.accepted_renderer.format == "json"
+        ):
+            return None
+        digest = hashlib.md5(
+            # The absolute URL: responses hold links built from the host.
+            f"{request.accepted_media_type}|{request.build_absolute_uri()}".encode(),
+            usedforsecurity=False,
+        ).hexdigest()
+        return f"response:{data_version()}:{digest}"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = self.response_cache_key(request)
+        if key:
+            hit = cache.get(key)
+            if hit is not None:
+                content, content_type, etag = hit
+                response = HttpResponse(content, content_type=content_type)
+                if etag:
+                    response["ETag"] = etag
+                raise _CachedResponse(response)
+        self._response_cache_key = key
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _CachedResponse):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            self._response_cache_key
+            and response.status_code == 200
+            and isinstance(response, Response)
+        ):
+            response.render()
+            cache.set(
+                self._response_cache_key,
+                (response.content, response["Content-Type"], response.get("ETag")),
+                settings.API_RESPONSE_CACHE_SECONDS,
+            )
+        return response
+
+
+class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSet):
     """A resource the public reads and curators write.
 
     Anonymous reads may be cached and revalidated (ConditionalGetMiddleware
@@ -91,16 +158,20 @@ class PublicReadViewSet(CSVExportMixin, viewsets.ModelViewSet):
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = representation_etag(response.data)
+        data = self.retrieve_data(self.get_object())
+        response = Response(data)
+        response["ETag"] = representation_etag(data)
         return response
+
+    def retrieve_data(self, instance):
+        """The representation of one resource, as GET returns it."""
+        return self.get_serializer(instance).data
 
     def current_etag(self):
         """The ETag a GET of this resource would carry now."""
         action, self.action = self.action, "retrieve"
         try:
-            instance = self.get_object()
-            return representation_etag(self.get_serializer(instance).data)
+            return representation_etag(self.retrieve_data(self.get_object()))
         finally:
             self.action = action
 

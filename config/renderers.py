@@ -7,7 +7,9 @@ renderers named in settings while its views load.
 import csv
 import io
 
-from rest_framework.renderers import BaseRenderer
+import orjson
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.utils import encoders
 
 
 class CSVRenderer(BaseRenderer):
@@ -28,3 +30,24 @@ class CSVRenderer(BaseRenderer):
         elif data is not None:
             writer.writerow([data])
         return buffer.getvalue().encode(self.charset)
+
+
+class ORJSONRenderer(JSONRenderer):
+    """DRF's JSON renderer with orjson doing the encoding: the same JSON
+    (compact, UTF-8, U+2028/U+2029 escaped), several times faster."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        options = orjson.OPT_PASSTHROUGH_DATACLASS
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            options |= orjson.OPT_INDENT_2
+        content = orjson.dumps(data, default=_encoder.default, option=options)
+        if b"\xe2\x80\xa8" in content or b"\xe2\x80\xa9" in content:
+            content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
+                b"\xe2\x80\xa9", b"\\u2029"
+            )
+        return content
+
+
+_encoder = encoders.JSONEncoder()

@@ -35,6 +35,12 @@ def env_int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def env_rate(name, default):
+    """A throttle rate such as ``120/minute``; ``off`` for none (benchmarks)."""
+    value = os.environ.get(name, default).strip()
+    return None if value.lower() in {"off", "none", "0"} else value
+
+
 DEBUG = env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -73,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
+    "config.db_router.PrimaryPinningMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -133,6 +140,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Reads may go to a replica of the primary (config/db_router.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests run against one database; the replica alias mirrors it there.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+
+# Shared by every web process when REDIS_URL is set (throttle counters,
+# cached counts and responses, sessions); local to each process otherwise.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "atlas"),
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -154,7 +188,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploaded and generated files: a local folder unless another storage
+    # backend is named (e.g. storages.backends.s3.S3Storage).
+    "default": {
+        "BACKEND": os.environ.get(
+            "FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        )
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -265,7 +305,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "config.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -273,9 +313,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": os.environ.get("API_THROTTLE_ANON", "120/minute"),
-        "user": os.environ.get("API_THROTTLE_USER", "600/minute"),
-        "token": os.environ.get("API_THROTTLE_TOKEN", "10/minute"),
+        "anon": env_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": env_rate("API_THROTTLE_USER", "600/minute"),
+        "token": env_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -296,6 +336,15 @@ CROSSREF_MAILTO = os.environ.get("CROSSREF_MAILTO", "")
 
 # How long clients and shared caches may reuse anonymous API reads.
 API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
+# Anonymous JSON reads of the API are kept in the cache this long (0: never),
+# and dropped as soon as anything is written (config/data_version.py).
+API_RESPONSE_CACHE_SECONDS = env_int("API_RESPONSE_CACHE_SECONDS", API_CACHE_MAX_AGE)
+# Row counts of paginated lists are cached per filter this long, and dropped
+# on writes like cached responses.
+COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 300)
+# How often each process rereads the data version from the shared cache: a
+# write in another process is seen within this many seconds.
+DATA_VERSION_SECONDS = float(os.environ.get("DATA_VERSION_SECONDS", "1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
@@ -317,5 +366,6 @@ SPECTACULAR_SETTINGS = {
         "DesignEnum": "studies.models.Design",
         "PopulationEnum": "studies.models.Population",
         "CertaintyEnum": "evidence.models.Certainty",
+        "DomainRatingEnum": "evidence.models.DomainRating",
     },
 }

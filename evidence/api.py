@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from config.api import MovedPermanently, PublicReadViewSet
 
+from . import rows
 from .exports import claim_va_statement
 from .filters import ClaimFilterSet, EvidenceFilterSet
 from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision
@@ -172,17 +173,27 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
                 f"/{alias.slug}/", f"/{alias.claim.slug}/", 1
             )
             raise MovedPermanently(self.request.build_absolute_uri(path)) from None
-        if self.action == "retrieve":
-            links = (
-                Evidence.objects.visible_to(self.request.user)
-                .filter(claim=claim)
-                .select_related("study", "added_by")
-                .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
-            )
-            claim.evidence_preview = list(links)
+        if self.action == "retrieve" and not rows.supported():
+            claim.evidence_preview = list(self._evidence_preview(claim))
             for link in claim.evidence_preview:
                 link.claim = claim
         return claim
+
+    def _evidence_preview(self, claim):
+        return (
+            Evidence.objects.visible_to(self.request.user)
+            .filter(claim=claim)
+            .select_related("study", "added_by")
+            .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
+        )
+
+    def retrieve_data(self, claim):
+        data = self.get_serializer(claim).data
+        if rows.supported():
+            # The links straight from rows (evidence/rows.py), not instances.
+            links = self._evidence_preview(claim).values(*rows.evidence_columns())
+            data["evidence"] = rows.evidence_data(links, self.request)
+        return data
 
     @extend_schema(
         summary="The claim's numbered versions",
@@ -299,6 +310,14 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
 
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).for_list()
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv" or not rows.supported():
+            return super().list(request, *args, **kwargs)
+        # Serialised from the rows of the page (evidence/rows.py): same JSON.
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*rows.evidence_columns()))
+        return self.get_paginated_response(rows.evidence_data(page, request))
 
     def extra_create_fields(self):
         return {"added_by": self.request.user}

@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from studies.filters import (
     ClaimSlugFilter,
+    FilterSet,
     StableOrderingFilter,
     choice_filter,
     year_range_filters,
@@ -37,7 +38,7 @@ LINK_CONDITIONS = {
 }
 
 
-class ClaimFilterSet(django_filters.FilterSet):
+class ClaimFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
@@ -127,12 +128,13 @@ class ClaimFilterSet(django_filters.FilterSet):
         return queryset
 
 
-class EvidenceFilterSet(django_filters.FilterSet):
+class EvidenceFilterSet(FilterSet):
     year_min, year_max = year_range_filters("study__year")
     claim = ClaimSlugFilter(field_name="claim__slug")
     study = django_filters.ModelMultipleChoiceFilter(
         queryset=Study.objects.all(),
         field_name="study",
+        distinct=False,
         label="Study",
         help_text="Id of the study; repeat for several.",
     )

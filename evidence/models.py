@@ -431,6 +431,11 @@ class Evidence(models.Model):
                 name="evidence_claim_profile_idx",
             ),
             models.Index(fields=["study", "status"], name="evidence_study_idx"),
+            # The lists' default order (newest first), overall and per claim.
+            models.Index(fields=["-created", "-id"], name="evidence_newest_idx"),
+            models.Index(
+                fields=["claim", "-created", "-id"], name="evidence_claim_newest_idx"
+            ),
         ]
 
     def __str__(self):

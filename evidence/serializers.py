@@ -148,6 +148,20 @@ class WorkflowMixin:
         return super().validate(attrs)
 
 
+GRADE_FIELDS_HELP = {
+    "risk_of_bias": "GRADE: empty (not serious), serious or very_serious.",
+    "indirectness": "GRADE: empty (not serious), serious or very_serious.",
+    "indirectness_reasons": (
+        "Why the evidence is indirect: any of animal_or_in_vitro, healthy_volunteers, "
+        "full_dose, surrogate_outcome."
+    ),
+    "imprecision": "GRADE: empty (not serious), serious or very_serious.",
+    "inconsistency": "GRADE: empty (not serious), serious or very_serious.",
+    "publication_bias": "GRADE: empty (not serious), serious or very_serious.",
+    "large_effect": "A reason to trust the evidence more.",
+    "dose_response": "A dose-response gradient: a reason to trust the evidence more.",
+}
+
 WORKFLOW_FIELDS_HELP = {
     "status": "draft, in_review (curators); published, retracted (editors).",
     "review_comment": "An editor's note when sending the item back to draft.",
@@ -189,6 +203,14 @@ class EvidenceSerializer(
             "direction",
             "finding",
             "quote",
+            "risk_of_bias",
+            "indirectness",
+            "indirectness_reasons",
+            "imprecision",
+            "inconsistency",
+            "publication_bias",
+            "large_effect",
+            "dose_response",
             "status",
             "review_comment",
             "retraction_reason",
@@ -198,7 +220,8 @@ class EvidenceSerializer(
         ]
         read_only_fields = ["added_by", "created", "updated"]
         extra_kwargs = {
-            name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+            name: {"help_text": text}
+            for name, text in {**GRADE_FIELDS_HELP, **WORKFLOW_FIELDS_HELP}.items()
         }
 
     @extend_schema_field(serializers.URLField)

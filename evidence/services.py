@@ -5,13 +5,17 @@ certainty and its numbered versions — is refreshed here, in one place.
 """
 
 import threading
+from collections import defaultdict
 from contextlib import contextmanager
+from itertools import groupby
+from operator import itemgetter
 
 from django.db import transaction
+from django.db.models import Count
 
 from .certainty import LEVEL_RANK, LinkAppraisal, certainty_assess
 from .models import Claim, ClaimVersion, Evidence, Status
-from .profile import evidence_profile
+from .profile import counts_from_rows, evidence_profile
 
 # A full snapshot of the links every this many versions; the ones between
 # store only what changed.
@@ -62,14 +66,21 @@ def claim_refresh_requested(*, claim_id):
         claim_refresh(claim_id=claim_id)
 
 
+def _appraisal(row):
+    """A :class:`LinkAppraisal` from a ``values()`` row of APPRAISAL_FIELDS."""
+    row = dict(row)
+    row.pop("claim_id", None)
+    design = row.pop("study__design")
+    reasons = tuple(row.pop("indirectness_reasons") or ())
+    return LinkAppraisal(design=design, indirectness_reasons=reasons, **row)
+
+
 def _appraisals(claim_id):
     rows = (
         Evidence.objects.filter(claim_id=claim_id).counted().values(*APPRAISAL_FIELDS)
     )
     for row in rows.iterator(chunk_size=2000):
-        design = row.pop("study__design")
-        reasons = tuple(row.pop("indirectness_reasons") or ())
-        yield LinkAppraisal(design=design, indirectness_reasons=reasons, **row)
+        yield _appraisal(row)
 
 
 @transaction.atomic
@@ -104,17 +115,69 @@ def claim_refresh(*, claim_id):
     return claim
 
 
-def claims_refresh_all(*, claim_ids=None, progress=None):
-    """Refresh every claim (after bulk writes that skip signals)."""
-    claims = (
-        Claim.objects.all()
-        if claim_ids is None
-        else Claim.objects.filter(pk__in=claim_ids)
+@transaction.atomic
+def claims_refresh_all(*, claim_ids=None):
+    """Recompute the profiles and certainty of many claims (all by default).
+
+    For bulk writes that skip signals (synthetic data): one grouped query
+    counts the links of every claim at once, the appraisals stream claim by
+    claim, and the results are written back in batches. The claims are locked
+    first, as in :func:`claim_refresh`. No versions are recorded: a bulk load
+    is not a curated change; the next curated change of a claim records one.
+    Returns the number of claims refreshed.
+    """
+    claims = Claim.objects.order_by("pk")
+    if claim_ids is not None:
+        claims = claims.filter(pk__in=claim_ids)
+    locked = list(claims.select_for_update().only("pk", "certainty_override"))
+    counted = (
+        Evidence.objects.filter(claim__in=claims.values("pk")).counted().order_by()
     )
-    for claim_id in claims.values_list("pk", flat=True).iterator():
-        claim_refresh(claim_id=claim_id)
-        if progress:
-            progress(1)
+    rows_by_claim = defaultdict(list)
+    for claim_id, evidence_type, direction, number in counted.values_list(
+        "claim_id", "evidence_type", "direction"
+    ).annotate(number=Count("id")):
+        rows_by_claim[claim_id].append((evidence_type, direction, number))
+    profiles = {
+        claim.pk: evidence_profile(counts_from_rows(rows_by_claim[claim.pk]))
+        for claim in locked
+    }
+    certainties = {}
+    appraisals = counted.order_by("claim_id").values("claim_id", *APPRAISAL_FIELDS)
+    for claim_id, group in groupby(
+        appraisals.iterator(chunk_size=5000), key=itemgetter("claim_id")
+    ):
+        links = [_appraisal(row) for row in group]
+        certainties[claim_id] = certainty_assess(
+            links, strength=profiles[claim_id].strength
+        )
+    for claim in locked:
+        profile = profiles[claim.pk]
+        computed = certainties.get(claim.pk) or certainty_assess(
+            [], strength=profile.strength
+        )
+        headline = claim.certainty_override or computed.level
+        claim.profile_counts = profile.counts
+        claim.evidence_count = profile.total
+        claim.strength_score = profile.score
+        claim.certainty_computed = computed.level
+        claim.certainty_steps = computed.steps
+        claim.certainty = headline
+        claim.certainty_rank = LEVEL_RANK[headline]
+    Claim.objects.bulk_update(
+        locked,
+        [
+            "profile_counts",
+            "evidence_count",
+            "strength_score",
+            "certainty_computed",
+            "certainty_steps",
+            "certainty",
+            "certainty_rank",
+        ],
+        batch_size=500,
+    )
+    return len(locked)
 
 
 # --- Versions ----------------------------------------------------------------

@@ -1,12 +1,13 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
+from config.pagination import CachedCountPaginator, CachedPagePaginator
 from studies.models import Population
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
@@ -82,6 +83,7 @@ class FilteredListView(FilterView):
     """
 
     paginate_by = 20
+    paginator_class = CachedCountPaginator
     noun = "results"
 
     def paginate_queryset(self, queryset, page_size):
@@ -240,7 +242,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             if chosen and direction not in chosen:
                 continue
             page_param = f"{direction}_page"
-            paginator = Paginator(
+            paginator = CachedPagePaginator(
                 links.filter(direction=direction), self.evidence_per_page
             )
             number = None if invalid else self.request.GET.get(page_param)

@@ -4,9 +4,12 @@ Parameter names are a public contract: the API schema documents them and
 outside clients rely on them.
 """
 
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -14,6 +17,31 @@ from evidence.models import Evidence
 
 from .identifiers import normalize_doi, normalize_pmid
 from .models import Design, Dose, Population, Study
+
+
+class FilterSet(django_filters.FilterSet):
+    """django-filter's FilterSet, built faster on every request.
+
+    django-filter deep-copies every declared filter (choices, querysets and
+    all) for each new FilterSet; a copy of each filter object is enough, as
+    nothing below it changes per request. On a list endpoint that was a third
+    of the time of the request.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(f) for name, f in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                filter_.method = filter_.method  # bound to the copy, not the original
 
 
 class YearFilter(django_filters.NumberFilter):
@@ -47,6 +75,7 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
 
         kwargs.setdefault("queryset", Claim.objects.published())
         kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
         kwargs.setdefault("label", "Claim")
         kwargs.setdefault("help_text", "Slug of a claim; repeat for several.")
         super().__init__(**kwargs)
@@ -68,13 +97,16 @@ def choice_filter(field_name, choices, label, help_text):
     return django_filters.MultipleChoiceFilter(
         field_name=field_name,
         lookup_expr="exact",
+        # Every use is a column of the row or of a to-one relation: no
+        # duplicates to remove, and DISTINCT would sort the whole result.
+        distinct=False,
         choices=choices,
         label=label,
         help_text=help_text,
     )
 
 
-class StudyFilterSet(django_filters.FilterSet):
+class StudyFilterSet(FilterSet):
     year_min, year_max = year_range_filters("year")
     q = django_filters.CharFilter(
         method="filter_search",

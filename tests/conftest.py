@@ -57,6 +57,12 @@ def pytest_configure(config):
     # Test users need no slow password hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.WHITENOISE_AUTOREFRESH = True
+    # A read replica alias that mirrors the test database, for the router
+    # tests (tests/test_db_router.py), which switch the router on.
+    settings.DATABASES.setdefault(
+        "replica",
+        {**settings.DATABASES["default"], "TEST": {"MIRROR": "default"}},
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -64,9 +70,16 @@ def _fresh_cache():
     """Throttle counters and cached profiles must not leak between tests."""
     from django.core.cache import cache
 
-    cache.clear()
+    from config import data_version, pagination
+
+    def clear():
+        cache.clear()
+        pagination._local_counts.clear()
+        data_version._local.__dict__.clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture

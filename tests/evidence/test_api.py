@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from evidence.models import Claim, Evidence, Status
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_during
+from tests.utils import queries_during, queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -548,14 +548,14 @@ def many_links(number, claim=None):
 def test_evidence_list_queries_do_not_grow_with_page_size(api_client, url):
     many_links(100)
     joiner = "&" if "?" in url else "?"
-    small = queries_during(
+    small = queries_per_request(
         lambda: b"".join(
             getattr(
                 api_client.get(f"{url}{joiner}page_size=5"), "streaming_content", [b""]
             )
         )
     )
-    large = queries_during(
+    large = queries_per_request(
         lambda: b"".join(
             getattr(
                 api_client.get(f"{url}{joiner}page_size=100"),
@@ -571,13 +571,15 @@ def test_claim_list_and_detail_queries_do_not_grow(api_client):
     for _ in range(5):
         many_links(3)
     claim = many_links(30)
-    small = queries_during(lambda: api_client.get(f"{CLAIMS}?page_size=5"))
-    large = queries_during(lambda: api_client.get(f"{CLAIMS}?page_size=100"))
+    small = queries_per_request(lambda: api_client.get(f"{CLAIMS}?page_size=5"))
+    large = queries_per_request(lambda: api_client.get(f"{CLAIMS}?page_size=100"))
     assert small == large <= 4
-    detail = queries_during(lambda: api_client.get(f"{CLAIMS}{claim.slug}/"))
+    detail = queries_per_request(lambda: api_client.get(f"{CLAIMS}{claim.slug}/"))
     many_links(50, claim=claim)
     assert (
-        queries_during(lambda: api_client.get(f"{CLAIMS}{claim.slug}/")) == detail <= 4
+        queries_per_request(lambda: api_client.get(f"{CLAIMS}{claim.slug}/"))
+        == detail
+        <= 4
     )
 
 

@@ -184,3 +184,30 @@ def test_csv_is_offered_only_for_the_curated_lists(api_client):
     assert api_client.get("/api/v1/evidence/?format=csv").status_code == 200
     response = api_client.get("/api/v1/releases/?format=csv")
     assert response.status_code == 404
+
+
+def test_grade_reasons_are_read_and_written_through_the_api(curator_api, api_client):
+    link = EvidenceFactory(status=Status.DRAFT, study__design="rct")
+    response = curator_api.patch(
+        f"/api/v1/evidence/{link.pk}/",
+        {
+            "risk_of_bias": "serious",
+            "indirectness": "serious",
+            "indirectness_reasons": ["full_dose"],
+            "large_effect": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["indirectness_reasons"] == ["full_dose"]
+    bad = curator_api.patch(
+        f"/api/v1/evidence/{link.pk}/",
+        {"indirectness_reasons": ["vibes"]},
+        format="json",
+    )
+    assert bad.status_code == 400 and "indirectness_reasons" in bad.json()
+    published = EvidenceFactory(risk_of_bias="very_serious")
+    listed = api_client.get("/api/v1/evidence/").json()["results"]
+    assert [item["risk_of_bias"] for item in listed if item["id"] == published.pk] == [
+        "very_serious"
+    ]

@@ -8,7 +8,7 @@ import pytest
 
 from studies.models import Study
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_during
+from tests.utils import queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -211,15 +211,17 @@ def test_study_list_and_detail_queries_do_not_grow(api_client):
     claim = ClaimFactory()
     for _ in range(100):
         EvidenceFactory(claim=claim)
-    small = queries_during(lambda: api_client.get(f"{STUDIES}?page_size=5"))
-    large = queries_during(lambda: api_client.get(f"{STUDIES}?page_size=100"))
+    small = queries_per_request(lambda: api_client.get(f"{STUDIES}?page_size=5"))
+    large = queries_per_request(lambda: api_client.get(f"{STUDIES}?page_size=100"))
     assert small == large <= 4
     study = StudyFactory()
     for _ in range(3):
         EvidenceFactory(study=study)
-    detail = queries_during(lambda: api_client.get(f"{STUDIES}{study.pk}/"))
+    detail = queries_per_request(lambda: api_client.get(f"{STUDIES}{study.pk}/"))
     for _ in range(10):
         EvidenceFactory(study=study)
     assert (
-        queries_during(lambda: api_client.get(f"{STUDIES}{study.pk}/")) == detail <= 4
+        queries_per_request(lambda: api_client.get(f"{STUDIES}{study.pk}/"))
+        == detail
+        <= 4
     )

@@ -1,0 +1,550 @@
+"""The benchmark: generate data, serve the app as in production, load it, report.
+
+    python bench/run.py                      # 10k, 100k and 1M evidence links
+    python bench/run.py --sizes 10000,50000  # a quicker run
+
+Needs PostgreSQL (BENCH_DATABASE, default atlas_perf_bench on 127.0.0.1:5432)
+and Redis (127.0.0.1:6379). Writes bench/results/results.{json,md} and
+latency.png; raw locust output goes to bench/results/raw/. See bench/README.md.
+"""
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import platform
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+RAW = RESULTS / "raw"
+PYTHON = sys.executable
+APP_PORT, BASELINE_PORT = 8311, 8312
+REDIS_DB = 9
+
+# Endpoint names as locust reports them, in table order.
+ENDPOINTS = [
+    "API claims list",
+    "API claim detail",
+    "API evidence list (type, design)",
+    "API studies search",
+    "page /claims/",
+    "page /claims/<slug>/",
+    "page /claims/<slug>/ (5 largest claims)",
+]
+
+
+def log(message):
+    print(f"[bench {datetime.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def shape(evidence):
+    """Claims and studies for a number of links (1M links: 2,000 and 100,000)."""
+    return max(50, evidence // 500), max(1000, evidence // 10)
+
+
+def psql(database, sql):
+    output = subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", database, "-tAc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [line.split("|") for line in output.strip().splitlines() if line]
+
+
+def machine(database):
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")  # noqa: SIM115
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = next(
+        int(line.split()[1])
+        for line in open("/proc/meminfo")  # noqa: SIM115
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(memory_kb / 1024 / 1024, 1),
+        "postgresql": psql(database, "SHOW server_version")[0][0],
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def app_env(database, response_cache):
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
+        "API_THROTTLE_ANON": "off",
+        "API_THROTTLE_USER": "off",
+        "API_RESPONSE_CACHE_SECONDS": "60" if response_cache else "0",
+    }
+
+
+def manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def wait_for_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port}")
+
+
+class Server:
+    """gunicorn with 2 sync workers, as in production."""
+
+    def __init__(self, app, port, env):
+        self.port = port
+        self.process = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                app,
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--error-logfile",
+                str(RAW / f"gunicorn-{port}.log"),
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        wait_for_port(port)
+        time.sleep(1)
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def workers(self):
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+    @staticmethod
+    def memory(pid, field):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024  # MiB
+        return 0.0
+
+    def peak_rss(self):
+        return max(self.memory(pid, "VmHWM") for pid in self.workers())
+
+    def reset_peaks(self):
+        for pid in self.workers():
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def locust(host, mix, users, seconds, targets, name, exclude_tags=()):
+    prefix = RAW / name
+    command = [
+        PYTHON,
+        "-m",
+        "locust",
+        "-f",
+        str(ROOT / "bench" / "locustfile.py"),
+        "--headless",
+        "--users",
+        str(users),
+        "--spawn-rate",
+        str(users),
+        "--run-time",
+        f"{seconds}s",
+        "--host",
+        host,
+        "--csv",
+        str(prefix),
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
+    ]
+    if exclude_tags:
+        command += ["--exclude-tags", *exclude_tags]
+    env = {**os.environ, "BENCH_TARGETS": str(targets), "BENCH_MIX": mix}
+    subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL)
+    stats = {}
+    with open(f"{prefix}_stats.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            stats[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "errors": int(row["Failure Count"]),
+                "p50_ms": float(row["50%"]),
+                "p95_ms": float(row["95%"]),
+                "p99_ms": float(row["99%"]),
+                "rps": round(float(row["Requests/s"]), 1),
+            }
+    return stats
+
+
+def targets_for(database, path):
+    claims = [
+        row[0]
+        for row in psql(
+            database,
+            "SELECT slug FROM evidence_claim WHERE status = 'published' ORDER BY random() LIMIT 300",
+        )
+    ]
+    largest = [
+        row[0]
+        for row in psql(
+            database,
+            "SELECT slug FROM evidence_claim WHERE status = 'published' "
+            "ORDER BY evidence_count DESC LIMIT 5",
+        )
+    ]
+    data = {
+        "claims": claims,
+        "largest_claims": largest,
+        "filters": [
+            ["controlled", "rct"], ["controlled", "controlled"], ["controlled", "animal"],
+            ["self_report", "survey"], ["self_report", "naturalistic"],
+            ["self_report", "review"], ["anecdotal", "testimonial"],
+        ],
+        # The field's own words: from common (most abstracts) to rare.
+        "search_words": [
+            "amygdala", "ketamine", "hippocampus", "rumination", "zebrafish",
+            "cytokines", "veterans", "insomnia", "mindfulness", "serotonin",
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(data))
+    return data
+
+
+def csv_filter(database, rows=100_000):
+    """A design filter whose published links number about ``rows``."""
+    counts = psql(
+        database,
+        "SELECT s.design, count(*) FROM evidence_evidence e "
+        "JOIN evidence_claim c ON c.id = e.claim_id "
+        "JOIN studies_study s ON s.id = e.study_id "
+        "WHERE e.status = 'published' AND c.status = 'published' "
+        "GROUP BY 1 ORDER BY 2 DESC",
+    )
+    chosen, total = [], 0
+    for design, number in counts:
+        if total + int(number) <= rows * 1.15:
+            chosen.append(design)
+            total += int(number)
+    if total < rows * 0.5:  # everything is fewer than asked for
+        return "", sum(int(n) for _, n in counts)
+    return "&".join(f"design={design}" for design in chosen), total
+
+
+def csv_export(server, query):
+    server.reset_peaks()
+    before = max(server.memory(pid, "VmRSS") for pid in server.workers())
+    started = time.perf_counter()
+    size, lines = 0, 0
+    with urllib.request.urlopen(
+        f"{server.url}/api/v1/evidence/?format=csv&{query}", timeout=600
+    ) as response:
+        while chunk := response.read(1 << 16):
+            size += len(chunk)
+            lines += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    peak = max(server.memory(pid, "VmHWM") for pid in server.workers())
+    return {
+        "rows": lines - 1,
+        "megabytes": round(size / 1e6, 1),
+        "seconds": round(elapsed, 2),
+        "rows_per_second": round((lines - 1) / elapsed),
+        "worker_rss_before_mib": round(before, 1),
+        "worker_rss_peak_mib": round(peak, 1),
+        "worker_rss_growth_mib": round(peak - before, 1),
+    }
+
+
+def flush_redis():
+    import redis
+
+    redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).flushdb()
+
+
+def run_size(evidence, args, database):
+    claims, studies = shape(evidence)
+    log(f"=== {evidence:,} links: {claims:,} claims, {studies:,} studies")
+    env = app_env(database, response_cache=False)
+    manage(env, "migrate", "--noinput", "-v0")
+    started = time.perf_counter()
+    manage(
+        env, "generate_synthetic", "--claims", str(claims), "--studies", str(studies),
+        "--evidence", str(evidence), "--seed", str(args.seed), "--force",
+    )  # fmt: skip
+    generated = round(time.perf_counter() - started, 1)
+    targets_path = RAW / f"targets-{evidence}.json"
+    targets = targets_for(database, targets_path)
+    flush_redis()
+
+    query, csv_rows = csv_filter(database)
+    urls = {
+        "API claims list": "/api/v1/claims/",
+        "API claim detail": f"/api/v1/claims/{targets['largest_claims'][0]}/",
+        "API evidence list (type, design)": "/api/v1/evidence/?evidence_type=controlled&design=rct&page=2",
+        "API evidence list, cursor": "/api/v1/evidence/?cursor=&evidence_type=controlled",
+        "API studies search": "/api/v1/studies/?q=ketamine",
+        "page /claims/": "/claims/",
+        "page /claims/<slug>/": f"/claims/{targets['claims'][0]}/",
+        "page /claims/<slug>/ (5 largest claims)": f"/claims/{targets['largest_claims'][0]}/",
+        "CSV export": f"/api/v1/evidence/?format=csv&{query}",
+    }
+    log("queries per request (Django test client)")
+    queries = json.loads(
+        subprocess.run(
+            [PYTHON, "bench/queries.py", json.dumps(urls)],
+            cwd=ROOT, env=env, check=True, capture_output=True, text=True,
+        ).stdout
+    )  # fmt: skip
+    flush_redis()
+
+    app = Server("config.wsgi:application", APP_PORT, env)
+    baseline = Server(
+        "bench.baseline:application",
+        BASELINE_PORT,
+        {**env, "BASELINE_DSN": f"dbname={database} host=127.0.0.1 user=postgres"},
+    )
+    try:
+        log("warm-up")
+        locust(app.url, "readers", 50, 10, targets_path, f"warmup-{evidence}")
+        app.reset_peaks()
+        load_before = Path("/proc/loadavg").read_text().split()[0]
+        log(f"readers: 50 users, {args.duration} s (load average {load_before})")
+        readers = locust(
+            app.url, "readers", 50, args.duration, targets_path, f"readers-{evidence}"
+        )
+        load_after = Path("/proc/loadavg").read_text().split()[0]
+        log(f"CSV export ({csv_rows:,} rows)")
+        export = csv_export(app, query)
+        peak_rss = app.peak_rss()
+        log(f"throughput: 4 users, no wait, {args.throughput_duration} s each")
+        locust(app.url, "evidence", 4, 5, targets_path, f"warm-evidence-{evidence}")
+        app_rate = locust(
+            app.url, "evidence", 4, args.throughput_duration, targets_path,
+            f"evidence-{evidence}",
+        )  # fmt: skip
+        locust(baseline.url, "evidence", 4, 5, targets_path, f"warm-base-{evidence}")
+        base_rate = locust(
+            baseline.url, "evidence", 4, args.throughput_duration, targets_path,
+            f"baseline-{evidence}",
+        )  # fmt: skip
+    finally:
+        app.stop()
+    cached_app = Server("config.wsgi:application", APP_PORT, app_env(database, True))
+    try:
+        locust(
+            cached_app.url, "evidence", 4, 5, targets_path, f"warm-cached-{evidence}"
+        )
+        cached_rate = locust(
+            cached_app.url, "evidence", 4, args.throughput_duration, targets_path,
+            f"cached-{evidence}",
+        )  # fmt: skip
+    finally:
+        cached_app.stop()
+        baseline.stop()
+    name = "API evidence list (type, design)"
+    return {
+        "evidence": evidence,
+        "claims": claims,
+        "studies": studies,
+        "generate_seconds": generated,
+        "readers": readers,
+        "load_average": {"before_readers": load_before, "after_readers": load_after},
+        "queries": queries,
+        "worker_peak_rss_mib": round(peak_rss, 1),
+        "csv_export": export,
+        "throughput": {
+            "app": app_rate.get(name),
+            "baseline": base_rate.get(name),
+            "app_response_cache": cached_rate.get(name),
+        },
+    }
+
+
+def markdown(report):
+    m = report["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {report['date']} with `make bench` (bench/run.py). Machine: {m['cpu']}, "
+        f"{m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']}; "
+        f"Python {m['python']}. App and baseline: gunicorn, 2 sync workers each; "
+        "locust on the same machine, loopback.",
+        "",
+    ]
+    for size in report["sizes"]:
+        lines += [
+            f"## {size['evidence']:,} evidence links "
+            f"({size['claims']:,} claims, {size['studies']:,} studies)",
+            "",
+            f"Readers: 50 users waiting 0.5–1.5 s, {report['duration']} s. "
+            f"Worker peak RSS: {size['worker_peak_rss_mib']} MiB. Load average "
+            f"{size['load_average']['before_readers']} before the run, "
+            f"{size['load_average']['after_readers']} after (2 cores).",
+            "",
+            "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | req/s | queries (first / later) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name in [*ENDPOINTS, "Aggregated"]:
+            row = size["readers"].get(name)
+            if not row:
+                continue
+            q = size["queries"].get(name)
+            queries = f"{q['first']} / {q['later']}" if q else ""
+            lines.append(
+                f"| {name} | {row['requests']} | {row['errors']} | {row['p50_ms']:g} | "
+                f"{row['p95_ms']:g} | {row['p99_ms']:g} | {row['rps']:g} | {queries} |"
+            )
+        q = size["queries"]["API evidence list, cursor"]
+        lines.append(
+            f"| API evidence list, cursor (queries only) | | | | | | | {q['first']} / {q['later']} |"
+        )
+        t = size["throughput"]
+        app, base, cached = t["app"], t["baseline"], t["app_response_cache"]
+        e = size["csv_export"]
+        q = size["queries"]["CSV export"]
+        lines += [
+            "",
+            "Evidence list throughput, 4 users without waiting:",
+            "",
+            "| server | req/s | p50 ms | p95 ms | errors | share of baseline |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| raw psycopg + orjson baseline | {base['rps']:g} | {base['p50_ms']:g} | {base['p95_ms']:g} | {base['errors']} | 100% |",
+            f"| app, no response cache | {app['rps']:g} | {app['p50_ms']:g} | {app['p95_ms']:g} | {app['errors']} | {100 * app['rps'] / base['rps']:.0f}% |",
+            f"| app, response cache warm | {cached['rps']:g} | {cached['p50_ms']:g} | {cached['p95_ms']:g} | {cached['errors']} | {100 * cached['rps'] / base['rps']:.0f}% |",
+            "",
+            f"CSV export: {e['rows']:,} rows ({e['megabytes']} MB) in {e['seconds']} s "
+            f"({e['rows_per_second']:,} rows/s), {q['later']} queries; worker RSS "
+            f"{e['worker_rss_before_mib']} → peak {e['worker_rss_peak_mib']} MiB "
+            f"(growth {e['worker_rss_growth_mib']} MiB).",
+            f"Data generated in {size['generate_seconds']} s.",
+            "",
+        ]
+    sizes = report["sizes"]
+    if len(sizes) > 1:
+        first, last = sizes[0], sizes[-1]
+        lines += [
+            f"## Cost growth: p95 at {last['evidence']:,} ÷ p95 at {first['evidence']:,} links",
+            "",
+            "| endpoint | p95 small | p95 large | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        for name in ENDPOINTS:
+            a, b = first["readers"].get(name), last["readers"].get(name)
+            if a and b:
+                lines.append(
+                    f"| {name} | {a['p95_ms']:g} | {b['p95_ms']:g} | {b['p95_ms'] / a['p95_ms']:.2f} |"
+                )
+        lines.append("")
+    lines.append("![p95 latency against data size](latency.png)")
+    return "\n".join(lines) + "\n"
+
+
+def plot(report, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [size["evidence"] for size in report["sizes"]]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
+    for name in ENDPOINTS:
+        values = [
+            size["readers"].get(name, {}).get("p95_ms") for size in report["sizes"]
+        ]
+        if all(v is not None for v in values):
+            left.plot(sizes, values, marker="o", label=name)
+    left.set(
+        xscale="log", xlabel="evidence links", ylabel="p95 latency (ms)",
+        title="p95 latency, 50 readers waiting 0.5–1.5 s",
+    )  # fmt: skip
+    left.axhline(50, color="grey", linestyle=":", linewidth=1)
+    left.axhline(80, color="grey", linestyle="--", linewidth=1)
+    left.legend(fontsize=7)
+    for key, label in [
+        ("baseline", "raw psycopg + orjson"),
+        ("app", "app, no response cache"),
+        ("app_response_cache", "app, response cache warm"),
+    ]:
+        values = [size["throughput"][key]["rps"] for size in report["sizes"]]
+        right.plot(sizes, values, marker="o", label=label)
+    right.set(
+        xscale="log", xlabel="evidence links", ylabel="requests/s",
+        title="Evidence list throughput, 4 users, no wait",
+    )  # fmt: skip
+    right.set_ylim(bottom=0)
+    right.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument(
+        "--duration", type=int, default=60, help="seconds of the readers run"
+    )
+    parser.add_argument("--throughput-duration", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database", default=os.environ.get("BENCH_DATABASE", "atlas_perf_bench")
+    )
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args()
+    if not args.database.startswith("atlas_perf"):
+        parser.error("the benchmark database's name must start with atlas_perf")
+    RAW.mkdir(parents=True, exist_ok=True)
+    if not psql(
+        "postgres", f"SELECT 1 FROM pg_database WHERE datname = '{args.database}'"
+    ):
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-U", "postgres", args.database], check=True
+        )
+    env = app_env(args.database, False)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "machine": machine(args.database),
+        "duration": args.duration,
+        "sizes": [],
+    }
+    for evidence in [int(size) for size in args.sizes.split(",")]:
+        report["sizes"].append(run_size(evidence, args, args.database))
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "results.json").write_text(json.dumps(report, indent=2) + "\n")
+    (output / "results.md").write_text(markdown(report))
+    plot(report, output / "latency.png")
+    log(f"written: {output}/results.md, results.json, latency.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Evidence links in their API shape, straight from database rows.
+
+:class:`~evidence.serializers.EvidenceSerializer` builds three model instances
+and a nested serializer per link; on a list page that is most of the time of
+the request. Here one ``.values()`` query fetches exactly the columns the
+page needs and each row becomes the same JSON as the serializer's: the plain
+fields go through the serializer's own fields, the study's citation through
+the Study model's own properties, links through the URL resolver (once per
+request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
+"""
+
+from functools import cache
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from studies.models import Study
+from studies.serializers import StudyBriefSerializer
+
+from .serializers import EvidenceSerializer
+
+# Fields with a shape of their own; every other field is a column.
+EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by")
+STUDY_SPECIAL = ("citation", "links")
+# What Study's display properties (citation, source_url) read.
+STUDY_PROPERTY_COLUMNS = ("title", "authors", "authors_et_al", "year", "journal")
+STUDY_SOURCE_COLUMNS = ("doi", "pmid", "url")
+USER_COLUMNS = ("username", "first_name", "last_name")
+
+
+class StudyRow:
+    """A study's columns, with Study's own display properties (no instance)."""
+
+    citation = Study.citation
+    authors_display = Study.authors_display
+    doi_url = Study.doi_url
+    pubmed_url = Study.pubmed_url
+    source_url = Study.source_url
+
+    def __init__(self, values):
+        self.__dict__.update(values)
+
+
+def _plain_fields(serializer, special):
+    fields = {}
+    for name, field in serializer.fields.items():
+        if name in special:
+            continue
+        model_field = serializer.Meta.model._meta.concrete_fields
+        if isinstance(
+            field, serializers.SerializerMethodField | serializers.RelatedField
+        ) or field.source not in {f.attname for f in model_field}:
+            return None  # a field this module does not know how to fetch
+        fields[name] = field
+    return fields
+
+
+@cache
+def _fields():
+    """``(evidence fields, study fields)`` that map to columns, or None when
+    the serializers have fields that this module cannot produce."""
+    evidence = _plain_fields(EvidenceSerializer(), EVIDENCE_SPECIAL)
+    study = _plain_fields(StudyBriefSerializer(), STUDY_SPECIAL)
+    expected = set(EVIDENCE_SPECIAL) | set(evidence or ())
+    if (
+        evidence is None
+        or study is None
+        or set(EvidenceSerializer.Meta.fields) != expected
+    ):
+        return None
+    return evidence, study
+
+
+def supported():
+    """Whether rows can stand in for the serializer (they can unless a field
+    was added that needs a serializer method or a relation)."""
+    return _fields() is not None
+
+
+def evidence_columns():
+    """The ``.values()`` columns that :func:`evidence_data` needs."""
+    evidence, study = _fields()
+    study_columns = {field.source for field in study.values()} | set(
+        STUDY_PROPERTY_COLUMNS + STUDY_SOURCE_COLUMNS
+    )
+    return (
+        "claim__slug",
+        "study_id",
+        "added_by_id",
+        *(f"added_by__{column}" for column in USER_COLUMNS),
+        *(field.source for field in evidence.values()),
+        *(f"study__{column}" for column in sorted(study_columns)),
+    )
+
+
+class _Urls:
+    """Absolute URLs built from one reversed template per kind."""
+
+    PLACEHOLDER = "987654321"
+
+    def __init__(self, request):
+        def template(name, **kwargs):
+            url = reverse(name, request=request, **kwargs)
+            return url.split(self.PLACEHOLDER) if kwargs else [url]
+
+        self.claim = template("api:claim-detail", args=[self.PLACEHOLDER])
+        self.study = template("api:study-detail", args=[self.PLACEHOLDER])
+        evidence_list = template("api:evidence-list")[0]
+        self.study_evidence = evidence_list + "?study="
+        html = Study(pk=int(self.PLACEHOLDER)).get_absolute_url()
+        if request is not None:
+            html = request.build_absolute_uri(html)
+        self.study_html = html.split(self.PLACEHOLDER)
+
+
+def evidence_data(rows, request):
+    """The API representation of evidence rows (dicts of :func:`evidence_columns`)."""
+    evidence_fields, study_fields = _fields()
+    urls = _Urls(request)
+    data = []
+    for row in rows:
+        study_values = {
+            key.removeprefix("study__"): value
+            for key, value in row.items()
+            if key.startswith("study__")
+        }
+        study = StudyRow(study_values)
+        study_id = row["study_id"]
+        study.pk = study.id = study_id
+        brief = {}
+        for name in StudyBriefSerializer.Meta.fields:
+            if name == "citation":
+                brief[name] = study.citation
+            elif name == "links":
+                sid = str(study_id)
+                brief[name] = {
+                    "self": sid.join(urls.study),
+                    "html": sid.join(urls.study_html),
+                    "evidence": urls.study_evidence + sid,
+                    "source": study.source_url,
+                }
+            else:
+                field = study_fields[name]
+                value = study_values.get(field.source, study_id)
+                brief[name] = None if value is None else field.to_representation(value)
+        slug = row["claim__slug"]
+        item = {}
+        for name in EvidenceSerializer.Meta.fields:
+            if name == "claim":
+                item[name] = slug
+            elif name == "claim_link":
+                item[name] = slug.join(urls.claim)
+            elif name == "study":
+                item[name] = study_id
+            elif name == "study_brief":
+                item[name] = brief
+            elif name == "added_by":
+                item[name] = _user_name(row)
+            else:
+                field = evidence_fields[name]
+                value = row[field.source]
+                item[name] = None if value is None else field.to_representation(value)
+        data.append(item)
+    return data
+
+
+def _user_name(row):
+    # accounts.User.__str__: the full name, else the username.
+    if row["added_by_id"] is None:
+        return None
+    full = f"{row['added_by__first_name']} {row['added_by__last_name']}".strip()
+    return full or row["added_by__username"]
