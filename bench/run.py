@@ -97,6 +97,10 @@ def app_env(database, response_cache):
         "API_THROTTLE_ANON": "off",
         "API_THROTTLE_USER": "off",
         "API_RESPONSE_CACHE_SECONDS": "60" if response_cache else "0",
+        # Loopback HTTP: no TLS to redirect to (production puts TLS in front).
+        "SECURE_SSL_REDIRECT": "0",
+        # The load tool signs in nowhere; a lockout would only skew the run.
+        "AXES_ENABLED": "0",
     }
 
 

@@ -255,6 +255,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Brute force: lock out a username from an address after repeated failures
 # on the admin login and the token endpoint (django-axes).
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
