@@ -6,44 +6,28 @@ README. Locally, ``make run`` sets ``DEBUG=1``.
 """
 
 import datetime
-import os
 from pathlib import Path
 
 import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
-
-
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, "") else default
+# Settings from the environment (django-environ), with typed defaults.
+env = environ.Env()
 
 
 def env_rate(name, default):
     """A throttle rate such as ``120/minute``; ``off`` for none (benchmarks)."""
-    value = os.environ.get(name, default).strip()
+    value = env.str(name, default=default).strip()
     return None if value.lower() in {"off", "none", "0"} else value
 
 
-DEBUG = env_bool("DEBUG")
+DEBUG = env.bool("DEBUG", default=False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -53,8 +37,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "accounts",
@@ -130,7 +116,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_max_age=env.int("DB_CONN_MAX_AGE", default=60),
         conn_health_checks=True,
     )
 }
@@ -141,11 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Reads may go to a replica of the primary (config/db_router.py).
-DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
         DATABASE_REPLICA_URL,
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_max_age=env.int("DB_CONN_MAX_AGE", default=60),
         conn_health_checks=True,
     )
     # Tests run against one database; the replica alias mirrors it there.
@@ -154,13 +140,13 @@ if DATABASE_REPLICA_URL:
 
 # Shared by every web process when REDIS_URL is set (throttle counters,
 # cached counts and responses, sessions); local to each process otherwise.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "atlas"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="atlas"),
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -185,14 +171,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     # Uploaded and generated files: a local folder unless another storage
     # backend is named (e.g. storages.backends.s3.S3Storage).
     "default": {
-        "BACKEND": os.environ.get(
-            "FILE_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+        "BACKEND": env.str(
+            "FILE_STORAGE_BACKEND",
+            default="django.core.files.storage.FileSystemStorage",
         )
     },
     "staticfiles": {
@@ -203,7 +190,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
 LOGIN_URL = "accounts:login"
@@ -212,15 +199,17 @@ LOGIN_REDIRECT_URL = "accounts:tokens"
 # --- Security -------------------------------------------------------------
 # Production (DEBUG off) is secure by default; each switch can be turned off
 # by environment for a deployment behind a proxy that does it instead.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("SECURE_PROXY_SSL_HEADER"):
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG
+)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -249,24 +238,26 @@ CONTENT_SECURITY_POLICY = {
 # Request bodies larger than this are refused with 413 before they are read.
 # Uploads to the admin's citation import are capped at 5 MB by the form; the
 # import command takes larger files.
-MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 10 * 1024 * 1024)
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Brute force: lock out a username from an address after repeated failures
 # on the admin login and the token endpoint (django-axes).
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("AXES_COOLOFF_MINUTES", default=15)
+)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
 AXES_VERBOSE = False
 
 # One JSON line per request (method, path, status, duration, user id) when
 # LOG_FORMAT=json; plain Django logging otherwise.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -280,7 +271,7 @@ LOGGING = {
             "formatter": "json" if LOG_FORMAT == "json" else "text",
         },
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
         "evidence_atlas.requests": {
             "handlers": ["console"],
@@ -325,27 +316,29 @@ REST_FRAMEWORK = {
 
 # The licence of the open data releases (manage.py make_release).
 RELEASE_LICENCE = {
-    "name": os.environ.get("RELEASE_LICENCE_NAME", "CC BY 4.0"),
-    "url": os.environ.get(
-        "RELEASE_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    "name": env.str("RELEASE_LICENCE_NAME", default="CC BY 4.0"),
+    "url": env.str(
+        "RELEASE_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/"
     ),
 }
 
 # Sent to Crossref with DOI lookups ("polite pool"): a contact address for
 # the operators of this site.
-CROSSREF_MAILTO = os.environ.get("CROSSREF_MAILTO", "")
+CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
 
 # How long clients and shared caches may reuse anonymous API reads.
-API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
+API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # Anonymous JSON reads of the API are kept in the cache this long (0: never),
 # and dropped as soon as anything is written (config/data_version.py).
-API_RESPONSE_CACHE_SECONDS = env_int("API_RESPONSE_CACHE_SECONDS", API_CACHE_MAX_AGE)
+API_RESPONSE_CACHE_SECONDS = env.int(
+    "API_RESPONSE_CACHE_SECONDS", default=API_CACHE_MAX_AGE
+)
 # Row counts of paginated lists are cached per filter this long, and dropped
 # on writes like cached responses.
-COUNT_CACHE_SECONDS = env_int("COUNT_CACHE_SECONDS", 300)
+COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=300)
 # How often each process rereads the data version from the shared cache: a
 # write in another process is seen within this many seconds.
-DATA_VERSION_SECONDS = float(os.environ.get("DATA_VERSION_SECONDS", "1"))
+DATA_VERSION_SECONDS = float(env.str("DATA_VERSION_SECONDS", default="1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
