@@ -1,9 +1,15 @@
 # The production image: gunicorn serving Evidence Atlas, static files by WhiteNoise.
-FROM python:3.11-slim
+# Bookworm, so that Debian's postgresql-client is 15, the server's major
+# version in docker-compose.yml: `manage.py backup` and `restore` need it.
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
