@@ -18,7 +18,8 @@ COPY . .
 # collectstatic needs settings that load; the real key comes from the environment.
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 
-RUN useradd --create-home --uid 1000 atlas && chown -R atlas /app
+# backups/ exists in the image so that the volume mounted there is the app user's.
+RUN mkdir -p backups && useradd --create-home --uid 1000 atlas && chown -R atlas /app
 USER atlas
 
 EXPOSE 8000
