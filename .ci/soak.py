@@ -280,6 +280,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self):
+        if self.process.poll() is not None:
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
@@ -739,13 +741,17 @@ class ConflictPair:
                 thread.start()
             for thread in threads:
                 thread.join()
+            if statuses.count(200) == 1:
+                # The other write failed, whatever the reason: this one stands.
+                self._record(path, link, values[statuses.index(200)])
             if sorted(statuses, key=str) != [200, 412]:
                 self.stats.fail(
                     f"conflict on {path}: statuses {statuses}, expected one 200 and one 412"
                 )
-                return
-            winner, loser = statuses.index(200), statuses.index(412)
-            self._record(path, link, values[winner])
+                if statuses.count(200) != 1:
+                    return  # which of the two writes stands is unknown
+                continue
+            loser = statuses.index(412)
             self.stats.count("conflicts: one won, one 412")
             # The loser does what the 412 tells it to: fetch again, re-apply.
             fresh = self.clients[loser].get(path).headers.get("ETag")
@@ -1029,11 +1035,13 @@ def progress(stats, started, stop, every):
     while not stop.wait(every):
         elapsed = time.monotonic() - started
         total = stats.total()
+        with stats.lock:
+            events = dict(stats.events)
+        writes = sum(n for event, n in events.items() if "conflicts" not in event)
         log(
             f"{elapsed:5.0f} s  {total} requests ({total / elapsed:.0f}/s), "
             f"5xx {stats.total(is_5xx)}, failures {len(stats.failures)}, "
-            f"writes {sum(n for e, n in stats.events.items() if 'conflicts' not in e)}, "
-            f"conflicts {stats.events['conflicts: one won, one 412']}"
+            f"writes {writes}, conflicts {events.get('conflicts: one won, one 412', 0)}"
         )
 
 
@@ -1083,149 +1091,154 @@ def main():
     setup_seconds = time.monotonic() - began
 
     server = Server(env, args.workers, args.threads, workdir / "gunicorn.log")
-    log(
-        f"gunicorn on {server.url}: {args.workers} workers × {args.threads} threads "
-        f"(setup {setup_seconds:.0f} s)"
-    )
-    stats, ledger = Stats(), Ledger()
-    tokens = {}
-    for username, _ in users:
-        response = requests.post(
-            f"{server.url}/api/v1/auth/token/",
-            json={"username": username, "password": password, "name": "soak"},
-            timeout=TIMEOUT,
+    try:
+        log(
+            f"gunicorn on {server.url}: {args.workers} workers × {args.threads} threads "
+            f"(setup {setup_seconds:.0f} s)"
         )
-        response.raise_for_status()
-        tokens[username] = response.json()["token"]
+        stats, ledger = Stats(), Ledger()
+        tokens = {}
+        for username, _ in users:
+            response = requests.post(
+                f"{server.url}/api/v1/auth/token/",
+                json={"username": username, "password": password, "name": "soak"},
+                timeout=TIMEOUT,
+            )
+            response.raise_for_status()
+            tokens[username] = response.json()["token"]
 
-    def client(kind, username=None):
-        return Client(server.url, stats, kind, tokens.get(username))
+        def client(kind, username=None):
+            return Client(server.url, stats, kind, tokens.get(username))
 
-    deadlocks_before = postgres.deadlocks()
-    *writer_users, pair_a, pair_b = users
-    editors_seen = 0
-    tasks = []
-    for username, role in writer_users:
-        own_claim = None
-        if role == "editor":
-            own_claim = published[-1 - editors_seen]
-            editors_seen += 1
-        claims = shared_claims + rng.sample(published[4:], 2)
-        writer = Writer(
-            username.removeprefix("soak-"),
-            role,
-            client("writer", username),
+        deadlocks_before = postgres.deadlocks()
+        *writer_users, pair_a, pair_b = users
+        editors_seen = 0
+        tasks = []
+        for username, role in writer_users:
+            own_claim = None
+            if role == "editor":
+                own_claim = published[-1 - editors_seen]
+                editors_seen += 1
+            claims = shared_claims + rng.sample(published[4:], 2)
+            writer = Writer(
+                username.removeprefix("soak-"),
+                role,
+                client("writer", username),
+                ledger,
+                stats,
+                claims,
+                own_claim,
+                random.Random(rng.random()),
+            )
+            tasks.append(writer.run)
+        pair = ConflictPair(
+            [client("conflict", pair_a[0]), client("conflict", pair_b[0])],
             ledger,
             stats,
-            claims,
-            own_claim,
+            shared_claims,
             random.Random(rng.random()),
         )
-        tasks.append(writer.run)
-    pair = ConflictPair(
-        [client("conflict", pair_a[0]), client("conflict", pair_b[0])],
-        ledger,
-        stats,
-        shared_claims,
-        random.Random(rng.random()),
-    )
-    pair.setup()
-    tasks.append(pair.run)
-    for kind, number in (("reader", args.readers), ("api", args.api_clients)):
-        for _ in range(number):
-            reader = Reader(
-                client(kind),
-                ledger,
-                published,
-                seeded_studies,
-                random.Random(rng.random()),
-                api=kind == "api",
-            )
-            tasks.append(reader.run)
+        pair.setup()
+        tasks.append(pair.run)
+        for kind, number in (("reader", args.readers), ("api", args.api_clients)):
+            for _ in range(number):
+                reader = Reader(
+                    client(kind),
+                    ledger,
+                    published,
+                    seeded_studies,
+                    random.Random(rng.random()),
+                    api=kind == "api",
+                )
+                tasks.append(reader.run)
 
-    def guarded(task, deadline):
-        try:
-            task(deadline)
-        except Exception as error:  # a bug in this script, or a surprising body
-            stats.fail(f"{task.__qualname__} stopped: {error!r}")
-            raise
+        def guarded(task, deadline):
+            try:
+                task(deadline)
+            except Exception as error:  # a bug in this script, or a surprising body
+                stats.fail(f"{task.__qualname__} stopped: {error!r}")
+                raise
 
-    log(
-        f"load for {args.seconds:.0f} s: {args.readers} readers, {args.api_clients} API "
-        f"clients, {args.curators} curators, {args.editors} editors, a conflict pair"
-    )
-    started = time.monotonic()
-    deadline = started + args.seconds
-    threads = [
-        threading.Thread(target=guarded, args=(task, deadline), daemon=True)
-        for task in tasks
-    ]
-    stop = threading.Event()
-    ticker = threading.Thread(
-        target=progress, args=(stats, started, stop, args.progress), daemon=True
-    )
-    ticker.start()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=max(1, deadline - time.monotonic()) + 2 * TIMEOUT)
-        if thread.is_alive():
-            stats.fail("a load thread did not stop")
-    stop.set()
-    load_seconds = time.monotonic() - started
-
-    # Backends report their statistics within a second or so of going idle.
-    time.sleep(2)
-    deadlocks = postgres.deadlocks() - deadlocks_before
-    # Read before stopping: workers log their exit when told to stop.
-    server_problems = server.problems()
-    server.stop()
-
-    problems, claims_checked = verify(
-        ledger, [username for username, _ in users], f"Soak {RUN} "
-    )
-    total = stats.total()
-    print()
-    print(summary_table(stats, load_seconds))
-    print()
-    print("writes: " + ", ".join(f"{e} {n}" for e, n in sorted(stats.events.items())))
-    print(
-        f"verified: {len(ledger.studies)} studies, {len(ledger.links)} evidence links, "
-        f"{len(ledger.deleted_studies)} + {len(ledger.deleted_links)} deleted, "
-        f"{len(ledger.claims)} claim descriptions, {claims_checked} claims' profiles, "
-        f"certainty and versions"
-    )
-    print(
-        f"{total} requests in {load_seconds:.0f} s ({total / load_seconds:.0f}/s); "
-        f"5xx {stats.total(is_5xx)}; deadlocks {deadlocks}; "
-        f"whole run {time.monotonic() - began:.0f} s"
-    )
-
-    failures = list(stats.failures)
-    if stats.total(is_5xx):
-        failures.append(f"{stats.total(is_5xx)} responses were 5xx")
-    if deadlocks:
-        failures.append(f"PostgreSQL detected {deadlocks} deadlock(s)")
-    failures += [f"server log: {line}" for line in server_problems[:30]]
-    failures += problems
-    if args.redis:
-        import redis
-
-        connection = redis.Redis.from_url(args.redis)
-        keys = list(connection.scan_iter(f"soak-{RUN}:*"))
-        if keys:
-            connection.delete(*keys)
-    if failures:
-        # The work files (server log, static files) are kept for a look.
-        print(
-            f"\nSOAK FAILED ({len(failures)} problems; server log {server.log_path}):"
+        log(
+            f"load for {args.seconds:.0f} s: {args.readers} readers, {args.api_clients} API "
+            f"clients, {args.curators} curators, {args.editors} editors, a conflict pair"
         )
-        for line in failures[:60]:
-            print(f"  - {line}")
-        return 1
-    shutil.rmtree(workdir)
-    print("\nSoak passed.")
-    return 0
+        started = time.monotonic()
+        deadline = started + args.seconds
+        threads = [
+            threading.Thread(target=guarded, args=(task, deadline), daemon=True)
+            for task in tasks
+        ]
+        stop = threading.Event()
+        ticker = threading.Thread(
+            target=progress, args=(stats, started, stop, args.progress), daemon=True
+        )
+        ticker.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=max(1, deadline - time.monotonic()) + 2 * TIMEOUT)
+            if thread.is_alive():
+                stats.fail("a load thread did not stop")
+        stop.set()
+        load_seconds = time.monotonic() - started
+
+        # Backends report their statistics within a second or so of going idle.
+        time.sleep(2)
+        deadlocks = postgres.deadlocks() - deadlocks_before
+        # Read before stopping: workers log their exit when told to stop.
+        server_problems = server.problems()
+        server.stop()
+
+        problems, claims_checked = verify(
+            ledger, [username for username, _ in users], f"Soak {RUN} "
+        )
+        total = stats.total()
+        print()
+        print(summary_table(stats, load_seconds))
+        print()
+        print(
+            "writes: " + ", ".join(f"{e} {n}" for e, n in sorted(stats.events.items()))
+        )
+        print(
+            f"verified: {len(ledger.studies)} studies, {len(ledger.links)} evidence links, "
+            f"{len(ledger.deleted_studies)} + {len(ledger.deleted_links)} deleted, "
+            f"{len(ledger.claims)} claim descriptions, {claims_checked} claims' profiles, "
+            f"certainty and versions"
+        )
+        print(
+            f"{total} requests in {load_seconds:.0f} s ({total / load_seconds:.0f}/s); "
+            f"5xx {stats.total(is_5xx)}; deadlocks {deadlocks}; "
+            f"whole run {time.monotonic() - began:.0f} s"
+        )
+
+        failures = list(stats.failures)
+        if stats.total(is_5xx):
+            failures.append(f"{stats.total(is_5xx)} responses were 5xx")
+        if deadlocks:
+            failures.append(f"PostgreSQL detected {deadlocks} deadlock(s)")
+        failures += [f"server log: {line}" for line in server_problems[:30]]
+        failures += problems
+        if args.redis:
+            import redis
+
+            connection = redis.Redis.from_url(args.redis)
+            keys = list(connection.scan_iter(f"soak-{RUN}:*"))
+            if keys:
+                connection.delete(*keys)
+        if failures:
+            # The work files (server log, static files) are kept for a look.
+            print(
+                f"\nSOAK FAILED ({len(failures)} problems; server log {server.log_path}):"
+            )
+            for line in failures[:60]:
+                print(f"  - {line}")
+            return 1
+        shutil.rmtree(workdir)
+        print("\nSoak passed.")
+        return 0
+    finally:
+        server.stop()  # also when this script fails half-way
 
 
 if __name__ == "__main__":
