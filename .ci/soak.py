@@ -31,6 +31,7 @@ versions equal to a recomputation from its links. Exits 1 otherwise.
 """
 
 import argparse
+import atexit
 import collections
 import os
 import random
@@ -221,6 +222,16 @@ def app_env(args, workdir):
     return env
 
 
+def forget_cached(redis_url):
+    """Drop this run's keys from the shared cache (the data version never expires)."""
+    import redis
+
+    connection = redis.Redis.from_url(redis_url)
+    keys = list(connection.scan_iter(f"soak-{RUN}:*"))
+    if keys:
+        connection.delete(*keys)
+
+
 def manage(env, *arguments):
     subprocess.run(
         [sys.executable, "manage.py", *arguments],
@@ -263,17 +274,24 @@ class Server:
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
         )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_until_ready(self):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited; see {log_path}")
+                raise SystemExit(f"gunicorn exited; see {self.log_path}")
             try:
                 if requests.get(f"{self.url}/healthz", timeout=5).status_code == 200:
                     return
             except requests.RequestException:  # not listening yet, or busy
                 pass
             time.sleep(0.2)
-        raise SystemExit(f"gunicorn did not answer within 60 s; see {log_path}")
+        raise SystemExit(f"gunicorn did not answer within 60 s; see {self.log_path}")
 
     @property
     def url(self):
@@ -1052,6 +1070,8 @@ def main():
     postgres = Postgres(args.postgres, args.database)
     workdir = Path(tempfile.mkdtemp(prefix="atlas-soak-"))
     env = app_env(args, workdir)
+    if args.redis:
+        atexit.register(forget_cached, args.redis)
 
     log(f"run {RUN}: database {args.database}, work files in {workdir}")
     postgres.recreate()
@@ -1219,13 +1239,6 @@ def main():
             failures.append(f"PostgreSQL detected {deadlocks} deadlock(s)")
         failures += [f"server log: {line}" for line in server_problems[:30]]
         failures += problems
-        if args.redis:
-            import redis
-
-            connection = redis.Redis.from_url(args.redis)
-            keys = list(connection.scan_iter(f"soak-{RUN}:*"))
-            if keys:
-                connection.delete(*keys)
         if failures:
             # The work files (server log, static files) are kept for a look.
             print(
