@@ -22,16 +22,20 @@ _local_counts = {}
 NOT_FILTERS = {"page", "page_size", "cursor", "format", "ordering"}
 
 
-def request_count_key(request, view):
+def request_count_key(request):
     """What decides an API list's rows: the endpoint, the user (who may see
-    drafts) and the filter parameters; cheaper than compiling the query."""
+    drafts) and the filter parameters; cheaper than compiling the query.
+
+    The endpoint is the path, not the view: one view serves several lists
+    (the claims, and each claim's versions).
+    """
     params = sorted(
         (name, value)
         for name, values in request.query_params.lists()
         if name not in NOT_FILTERS
         for value in values
     )
-    return repr((type(view).__qualname__, request.user.pk, params))
+    return repr((request.path, request.user.pk, params))
 
 
 def cached_count(queryset, key=None):
@@ -148,7 +152,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor = None
-        key = request_count_key(request, view) if view is not None else None
+        key = request_count_key(request) if view is not None else None
         if self.cursor_query_param in request.query_params:
             self.cursor = CursorPagination()
             self.count = cached_count(queryset, key)

@@ -19,10 +19,11 @@ from .services import claim_refresh_requested
 def refresh_after_link_saved(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: the fixture carries the stored state already
         return
-    claim_refresh_requested(claim_id=instance.claim_id)
     previous = getattr(instance, "_loaded_claim_id", None)
-    if previous and previous != instance.claim_id:
-        claim_refresh_requested(claim_id=previous)
+    # A link moved to another claim refreshes both, locking them in id order
+    # as every writer that refreshes several claims does.
+    for claim_id in sorted({instance.claim_id, previous or instance.claim_id}):
+        claim_refresh_requested(claim_id=claim_id)
     instance._loaded_claim_id = instance.claim_id
 
 
@@ -45,10 +46,15 @@ def refresh_after_study_changed(sender, instance, raw=False, created=False, **kw
     instance._loaded_values = current
     if raw or created or previous == current:
         return
-    claim_ids = Evidence.objects.filter(study=instance).values_list(
-        "claim_id", flat=True
+    # Locked in id order: two studies changed at once must not lock the
+    # claims they share crosswise (a deadlock).
+    claim_ids = (
+        Evidence.objects.filter(study=instance)
+        .order_by("claim_id")
+        .values_list("claim_id", flat=True)
+        .distinct()
     )
-    for claim_id in claim_ids.distinct():
+    for claim_id in claim_ids:
         claim_refresh_requested(claim_id=claim_id)
 
 

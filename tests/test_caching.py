@@ -81,3 +81,16 @@ def test_cached_responses_are_kept_apart_per_host(api_client, settings):
     api_client.get(EVIDENCE)
     other = api_client.get(EVIDENCE, HTTP_HOST="atlas.example.org").json()
     assert other["results"][0]["claim_link"].startswith("http://atlas.example.org/")
+
+
+def test_a_claims_versions_count_is_not_the_count_of_the_claims_list(api_client):
+    """Both lists belong to ClaimViewSet and have no filters: their cached
+    counts are kept apart by path (a claims list once read "count": 1)."""
+    claims = ClaimFactory.create_batch(3, status=Status.PUBLISHED)
+    versions = api_client.get(f"/api/v1/claims/{claims[0].slug}/versions/").json()
+    assert versions["count"] == 1
+    listing = api_client.get("/api/v1/claims/", {"page_size": 2, "page": 2})
+    assert listing.status_code == 200
+    assert listing.json()["count"] == 3
+    other = api_client.get(f"/api/v1/claims/{claims[1].slug}/versions/").json()
+    assert other["count"] == 1

@@ -129,3 +129,62 @@ def test_concurrent_if_match_writers_cannot_both_win():
         thread.join()
     assert sorted(statuses) == [200, 412, 412, 412]
     assert Claim.objects.get(pk=claim.pk).description.startswith("writer ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_studies_of_the_same_claims_changed_at_once_do_not_deadlock(monkeypatch):
+    """A study's change refreshes every claim it is linked to, locking each;
+    two such changes must lock shared claims in the same order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL; SQLite serialises all writers anyway")
+    from django.db import transaction
+
+    from evidence import services
+    from studies.models import Study
+    from tests.factories import StudyFactory
+
+    first, second = ClaimFactory.create_batch(2, status=Status.PUBLISHED)
+    studies = StudyFactory.create_batch(2, design="rct")
+    # Linked in opposite orders: newest link first would lock them crosswise.
+    for claim in (first, second):
+        EvidenceFactory(claim=claim, study=studies[0])
+    for claim in (second, first):
+        EvidenceFactory(claim=claim, study=studies[1])
+
+    refresh = services.claim_refresh
+    # Each change holds its first claim until the other holds one too (or a
+    # second has passed: it is waiting for the same claim).
+    both_hold_one = threading.Barrier(2, timeout=1)
+    waited = threading.local()
+
+    def refresh_then_wait(**kwargs):
+        claim = refresh(**kwargs)
+        if not getattr(waited, "done", False):
+            waited.done = True
+            try:
+                both_hold_one.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return claim
+
+    monkeypatch.setattr(services, "claim_refresh", refresh_then_wait)
+    errors = []
+
+    def change(study_id):
+        try:
+            with transaction.atomic():
+                study = Study.objects.get(pk=study_id)
+                study.design = "survey"
+                study.save()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=change, args=(study.pk,)) for study in studies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert set(Study.objects.values_list("design", flat=True)) == {"survey"}

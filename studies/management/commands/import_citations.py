@@ -1,11 +1,16 @@
 """Import a BibTeX, RIS or CSL-JSON file of citations as studies.
 
 One transaction: a file that cannot be read, or (without --skip-invalid) an
-invalid entry, stores nothing. Matching entries fill only the empty fields of
-the studies already stored.
+invalid entry, stores nothing, and neither does an import that is stopped or
+killed half-way. Matching entries fill only the empty fields of the studies
+already stored.
+
+Progress goes to stderr: a bar on a terminal, otherwise (cron, a log) a plain
+line after the first batch of entries and then every few seconds.
 """
 
 import sys
+import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -14,6 +19,8 @@ from tqdm import tqdm
 
 from ...importers import FORMATS, CitationFileError
 from ...services import citations_import
+
+PROGRESS_LINE_SECONDS = 5
 
 
 class Command(BaseCommand):
@@ -54,6 +61,14 @@ class Command(BaseCommand):
             handle = path.open("rb")
         except OSError as error:
             raise CommandError(f"Cannot open {path}: {error.strerror}.") from error
+        interactive = sys.stderr.isatty()
+        if verbosity and not interactive:
+            self.stderr.write(
+                f"Checking {path.name}; a dry run stores nothing."
+                if options["dry_run"]
+                else f"Importing {path.name} in one transaction: nothing is "
+                "stored unless the whole file is."
+            )
         with (
             handle,
             tqdm(
@@ -61,13 +76,24 @@ class Command(BaseCommand):
                 unit="B",
                 unit_scale=True,
                 desc=path.name,
-                disable=None if verbosity else True,
+                disable=not (verbosity and interactive),
                 file=sys.stderr,
             ) as bar,
         ):
+            last_line = None
 
-            def progress(done, _size):
+            def progress(done, size):
+                nonlocal last_line
                 bar.update(done - bar.n)
+                if not verbosity or interactive:
+                    return
+                now = time.monotonic()
+                if last_line is None or now - last_line >= PROGRESS_LINE_SECONDS:
+                    self.stderr.write(
+                        f"{path.name}: {done / (size or 1):.0%} read "
+                        f"({done:,} of {size:,} bytes)"
+                    )
+                    last_line = now
 
             try:
                 report = citations_import(
