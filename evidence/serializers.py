@@ -370,6 +370,12 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RemovalSerializer(serializers.Serializer):
+    """The query parameters of a removal (DELETE)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class RevisionReviewSerializer(serializers.Serializer):
     review_comment = serializers.CharField(
         max_length=5_000, help_text="Why the revision is rejected."
