@@ -140,6 +140,8 @@ class ModeratedWritesMixin:
 )
 class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
+    # A renamed claim's old slug answers 301 (documented by config/schema.py).
+    redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
     queryset = Claim.objects.all()
