@@ -210,11 +210,11 @@ class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSe
         response = super().finalize_response(request, response, *args, **kwargs)
         if (
             isinstance(response, Response)
-            and response.status_code >= 400
+            and response.status_code >= 300
             and response.accepted_renderer.format == "csv"
         ):
-            # Errors are JSON whatever format was asked for: the messages of
-            # a 400 as CSV rows would read like data.
+            # Errors and redirects are JSON whatever format was asked for:
+            # their messages as CSV rows would read like data.
             response.accepted_renderer = ORJSONRenderer()
             response.accepted_media_type = ORJSONRenderer.media_type
         if request.method in ("GET", "HEAD") and response.status_code == 200:

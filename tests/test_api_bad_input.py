@@ -42,6 +42,17 @@ def test_errors_of_a_single_resource_asked_for_as_csv_are_json(api_client):
     assert response.json() == {"detail": "No Claim matches the given query."}
 
 
+def test_a_renamed_claim_asked_for_as_csv_redirects_in_json(api_client):
+    claim = ClaimFactory(status=Status.PUBLISHED)
+    old = claim.slug
+    claim.slug = "renamed"
+    claim.save()
+    response = api_client.get(f"{CLAIMS}{old}/?format=csv")
+    assert response.status_code == 301
+    assert response["Location"].endswith(f"{CLAIMS}renamed/?format=csv")
+    assert response.json() == {"detail": f"Moved permanently to {response['Location']}"}
+
+
 def test_an_api_address_that_matches_no_route_is_a_json_404(api_client):
     response = api_client.get("/api/v1/releases/%C2%84/")
     assert response.status_code == 404
