@@ -20,7 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .data_version import data_version
-from .renderers import CSVRenderer
+from .renderers import CSVRenderer, ORJSONRenderer
 
 CSV_CHUNK_ROWS = 2000
 
@@ -208,6 +208,15 @@ class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSe
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        if (
+            isinstance(response, Response)
+            and response.status_code >= 300
+            and response.accepted_renderer.format == "csv"
+        ):
+            # Errors and redirects are JSON whatever format was asked for:
+            # their messages as CSV rows would read like data.
+            response.accepted_renderer = ORJSONRenderer()
+            response.accepted_media_type = ORJSONRenderer.media_type
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True)

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 from .data_version import data_version
 
@@ -112,6 +113,24 @@ class CachedPagePaginator(CachedCountPaginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
+PAGE_SIZE_ERROR = "Give a whole number from 1 up (sizes over 100 are capped at 100)."
+
+
+def page_size_of(paginator, request):
+    """``?page_size=``: a whole number from 1, capped at the maximum; anything
+    else is a 400 naming the parameter rather than silently the default."""
+    value = request.query_params.get(paginator.page_size_query_param)
+    if value is None:
+        return paginator.page_size
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if size < 1:
+        raise ValidationError({paginator.page_size_query_param: [PAGE_SIZE_ERROR]})
+    return min(size, paginator.max_page_size)
+
+
 class CursorPagination(pagination.CursorPagination):
     """Opt-in pages for deep exports: constant cost however far one reads.
 
@@ -122,6 +141,9 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        return page_size_of(self, request)
 
     def decode_cursor(self, request):
         if not request.query_params.get(self.cursor_query_param):
@@ -150,6 +172,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
         "apply."
     )
 
+    def get_page_size(self, request):
+        return page_size_of(self, request)
+
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor = None
         key = request_count_key(request) if view is not None else None
@@ -170,8 +195,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return response
 
     def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in (self.page_query_param, self.page_size_query_param):
+                parameter["schema"]["minimum"] = 1
         return [
-            *super().get_schema_operation_parameters(view),
+            *parameters,
             {
                 "name": self.cursor_query_param,
                 "required": False,

@@ -42,7 +42,14 @@ class ORJSONRenderer(JSONRenderer):
         options = orjson.OPT_PASSTHROUGH_DATACLASS
         if self.get_indent(accepted_media_type, renderer_context or {}):
             options |= orjson.OPT_INDENT_2
-        content = orjson.dumps(data, default=_encoder.default, option=options)
+        try:
+            content = orjson.dumps(data, default=_encoder.default, option=options)
+        except TypeError:
+            # Keys that are not strings, e.g. the positions in the errors of
+            # a list field ({"authors": {0: [...]}}): the json module writes
+            # them as strings, and so does orjson when asked (more slowly).
+            options |= orjson.OPT_NON_STR_KEYS
+            content = orjson.dumps(data, default=_encoder.default, option=options)
         if b"\xe2\x80\xa8" in content or b"\xe2\x80\xa9" in content:
             content = content.replace(b"\xe2\x80\xa8", b"\\u2028").replace(
                 b"\xe2\x80\xa9", b"\\u2029"

@@ -3,6 +3,10 @@ from django.urls import include, path
 
 from .views import favicon, healthz
 
+handler400 = "config.views.bad_request"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for it on pages without an icon link (the admin's).

@@ -26,6 +26,7 @@ from .serializers import (
     ClaimVersionSerializer,
     EvidenceSerializer,
     ReleaseSerializer,
+    RemovalSerializer,
     RevisionReviewSerializer,
     RevisionSerializer,
 )
@@ -117,10 +118,12 @@ class ModeratedWritesMixin:
     def destroy(self, request, *args, **kwargs):
         self.check_if_match(request)
         instance = self.get_object()
+        removal = RemovalSerializer(data=request.query_params)
+        removal.is_valid(raise_exception=True)
         outcome = item_remove(
             instance=instance,
             user=request.user,
-            reason=request.query_params.get("reason", ""),
+            reason=removal.validated_data["reason"],
         )
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -137,6 +140,8 @@ class ModeratedWritesMixin:
 )
 class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
+    # A renamed claim's old slug answers 301 (documented by config/schema.py).
+    redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
     queryset = Claim.objects.all()

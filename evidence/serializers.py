@@ -7,7 +7,15 @@ from config.api import ModelValidationMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
-from .models import Certainty, Claim, ClaimVersion, Evidence, Release, Revision
+from .models import (
+    Certainty,
+    Claim,
+    ClaimVersion,
+    Evidence,
+    IndirectnessReason,
+    Release,
+    Revision,
+)
 from .services import version_links
 from .workflow import is_editor, status_change_check
 
@@ -189,7 +197,15 @@ class EvidenceSerializer(
         max_length=10_000, help_text="What the study found for this claim."
     )
     quote = serializers.CharField(max_length=5_000, required=False, allow_blank=True)
-    added_by = serializers.StringRelatedField()
+    indirectness_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=IndirectnessReason.choices),
+        required=False,
+        help_text=GRADE_FIELDS_HELP["indirectness_reasons"],
+    )
+    added_by = serializers.StringRelatedField(
+        allow_null=True,
+        help_text="Who added the link; null when not recorded (seed data, deleted users).",
+    )
 
     class Meta:
         model = Evidence
@@ -347,10 +363,14 @@ class RevisionSerializer(serializers.ModelSerializer):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
-        help_text="Slug of the revised claim, if a claim.",
+        allow_null=True,
+        help_text="Slug of the revised claim; null for a revised evidence link.",
     )
     proposed_by = serializers.StringRelatedField()
-    reviewed_by = serializers.StringRelatedField()
+    reviewed_by = serializers.StringRelatedField(
+        allow_null=True,
+        help_text="The editor who accepted or rejected it; null while pending.",
+    )
 
     class Meta:
         model = Revision
@@ -368,6 +388,12 @@ class RevisionSerializer(serializers.ModelSerializer):
             "review_comment",
         ]
         read_only_fields = fields
+
+
+class RemovalSerializer(serializers.Serializer):
+    """The query parameters of a removal (DELETE)."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class RevisionReviewSerializer(serializers.Serializer):

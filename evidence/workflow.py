@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from studies.services import shortened
+
 from .models import Revision, RevisionStatus, Status
 
 # The fields of published work that a curator may propose to change.
@@ -153,7 +155,8 @@ def revision_accept(*, revision, user):
         )
     _apply(target, revision.changes)
     target._change_reason = (
-        f"Accepted revision #{revision.pk} proposed by {revision.proposed_by}"
+        f"Accepted revision #{revision.pk} proposed by "
+        f"{shortened(str(revision.proposed_by), 40)}"
     )
     target.save()
     revision.status = RevisionStatus.ACCEPTED
@@ -200,7 +203,9 @@ def item_remove(*, instance, user, reason=""):
     )
     instance.status = Status.RETRACTED
     instance.retraction_reason = reason.strip()
-    instance._change_reason = f"Retracted: {instance.retraction_reason}"
+    # The history's reason holds 100 characters; the whole reason is kept
+    # in retraction_reason.
+    instance._change_reason = f"Retracted: {shortened(instance.retraction_reason, 85)}"
     instance.save()
     return "retracted"
 

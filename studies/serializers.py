@@ -4,7 +4,9 @@ from rest_framework.reverse import reverse
 
 from config.api import ModelValidationMixin
 
-from .models import Study
+from .models import EARLIEST_YEAR, Study, latest_publication_year
+
+SAMPLE_SIZE_MAX = 2**31 - 1
 
 
 class StudyLinksSerializer(serializers.Serializer):
@@ -56,6 +58,12 @@ class StudyBriefSerializer(serializers.ModelSerializer):
             "links",
         ]
         read_only_fields = fields
+        # DRF drops allow_blank from read-only fields, and the schema would
+        # then forbid the empty value these fields may hold.
+        extra_kwargs = {
+            name: {"allow_blank": True}
+            for name in ("design", "population", "dose", "retraction_url")
+        }
 
     @extend_schema_field(StudyLinksSerializer)
     def get_links(self, study):
@@ -130,6 +138,16 @@ class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
         # Uniqueness is checked by the model on the normalised DOI and PMID
         # (ModelValidationMixin), so "DOI:10.1/X" and "10.1/x" collide.
         extra_kwargs = {"doi": {"validators": []}, "pmid": {"validators": []}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # The bounds the model checks, for the schema: the latest year moves
+        # (next year's articles in press), and the sample size is stored in a
+        # 32-bit column.
+        fields["year"].min_value = EARLIEST_YEAR
+        fields["year"].max_value = latest_publication_year()
+        fields["sample_size"].max_value = SAMPLE_SIZE_MAX
+        return fields
 
     @extend_schema_field(StudyLinksSerializer)
     def get_links(self, study):

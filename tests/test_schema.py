@@ -122,3 +122,59 @@ def test_docs_page_is_served_from_our_own_static_files(client):
     script = client.get("/api/v1/docs/?script=")
     assert script.status_code == 200
     assert "/api/v1/schema/" in script.content.decode()
+
+
+def responses_of(schema, path, method):
+    return schema["paths"][path][method]["responses"]
+
+
+def test_operations_document_the_errors_they_can_answer_with(schema):
+    assert {"400", "401", "403", "404", "413", "415", "429", "503"} <= set(
+        responses_of(schema, "/api/v1/claims/", "post")
+    )
+    assert {"301", "404", "406"} <= set(
+        responses_of(schema, "/api/v1/claims/{slug}/", "get")
+    )
+    assert {"412", "403", "400"} <= set(
+        responses_of(schema, "/api/v1/evidence/{id}/", "delete")
+    )
+    # Anyone reads claims; only curators and editors read suggested revisions.
+    assert "403" not in responses_of(schema, "/api/v1/claims/", "get")
+    assert "403" in responses_of(schema, "/api/v1/revisions/", "get")
+    assert "400" in responses_of(schema, "/api/v1/revisions/{id}/accept/", "post")
+
+
+def test_error_responses_are_json_with_a_message(schema):
+    responses = schema["components"]["responses"]
+    assert responses["NotFound"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Error"
+    }
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    assert responses["ServiceUnavailable"]["headers"]["Retry-After"]["required"]
+    assert responses["MovedPermanently"]["headers"]["Location"]["required"]
+
+
+def test_anonymous_reads_are_documented(schema):
+    assert {} in schema["paths"]["/api/v1/claims/"]["get"]["security"]
+    assert {} not in schema["paths"]["/api/v1/claims/"]["post"]["security"]
+    assert {} not in schema["paths"]["/api/v1/revisions/"]["get"]["security"]
+
+
+def test_csv_responses_are_documented_as_text(schema):
+    content = responses_of(schema, "/api/v1/evidence/", "get")["200"]["content"]
+    assert content["text/csv"]["schema"] == {"$ref": "#/components/schemas/CSV"}
+    assert schema["components"]["schemas"]["CSV"]["type"] == "string"
+
+
+def test_fields_that_may_be_empty_or_null_say_so(schema):
+    schemas = schema["components"]["schemas"]
+    brief = schemas["StudyBrief"]["properties"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in brief["dose"]["oneOf"]
+    assert {"type": "string", "maxLength": 0} in brief["retraction_url"]["oneOf"]
+    assert schemas["Evidence"]["properties"]["added_by"]["nullable"]
+    assert schemas["Revision"]["properties"]["claim"]["nullable"]
+    assert schemas["Revision"]["properties"]["reviewed_by"]["nullable"]
+    reasons = schemas["EvidenceRequest"]["properties"]["indirectness_reasons"]
+    assert reasons["type"] == "array"
+    year = schemas["StudyRequest"]["properties"]["year"]
+    assert year["minimum"] == 1900 and year["maximum"] >= 2026
