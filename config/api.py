@@ -196,6 +196,12 @@ class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSe
         if self.current_etag() not in wanted:
             raise PreconditionFailed()
 
+    def create(self, request, *args, **kwargs):
+        # The new row and what saving it refreshes (a claim's stored profile,
+        # certainty and version) are one write: a failure stores neither.
+        with transaction.atomic():
+            return super().create(request, *args, **kwargs)
+
     def update(self, request, *args, **kwargs):
         with transaction.atomic():
             self.check_if_match(request)

@@ -14,6 +14,10 @@ request_log = logging.getLogger("evidence_atlas.requests")
 # Query parameters whose values never reach a log line.
 REDACTED_PARAMETERS = {"token", "key", "password", "secret", "api_key"}
 DATABASE_DOWN_RETRY_SECONDS = 30
+WRITE_COLLISION_RETRY_SECONDS = 1
+# PostgreSQL's deadlock_detected and serialization_failure: the database
+# rolled one of two colliding transactions back, and sending it again works.
+WRITE_COLLISION_SQLSTATES = {"40P01", "40001"}
 
 
 def wants_json(request):
@@ -69,13 +73,26 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if (
-            not isinstance(exception, (OperationalError, InterfaceError))
-            or not database_is_down()
-        ):
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if is_write_collision(exception):
+            logging.getLogger("evidence_atlas").warning(
+                "Write collided with a concurrent one: %s", exception
+            )
+            return write_collision_response(request)
+        if not database_is_down():
             return None
         logging.getLogger("evidence_atlas").error("Database unavailable: %s", exception)
         return database_unavailable_response(request)
+
+
+def is_write_collision(exception):
+    """True when the database refused a write because another one held the
+    rows it needed (a deadlock, a serialization failure, SQLite's lock after
+    its busy timeout): nothing was saved, and the same request can succeed."""
+    if getattr(exception.__cause__, "pgcode", None) in WRITE_COLLISION_SQLSTATES:
+        return True
+    return "database is locked" in str(exception)
 
 
 def database_is_down():
@@ -104,6 +121,22 @@ def database_unavailable_response(request):
     else:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
     response["Retry-After"] = str(DATABASE_DOWN_RETRY_SECONDS)
+    return response
+
+
+def write_collision_response(request):
+    message = (
+        "Another change was being saved at the same moment, and this one was "
+        "not saved. Send it again."
+    )
+    if wants_json(request):
+        response = JsonResponse({"detail": message, "database": "busy"}, status=503)
+    else:
+        response = HttpResponse(
+            loader.render_to_string("503_busy.html", {"message": message}),
+            status=503,
+        )
+    response["Retry-After"] = str(WRITE_COLLISION_RETRY_SECONDS)
     return response
 
 

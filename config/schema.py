@@ -97,7 +97,10 @@ ERRORS = {
     503: (
         "ServiceUnavailable",
         "Error",
-        "The database is unavailable: retry after `Retry-After` seconds.",
+        (
+            "The database is unavailable, or a write collided with a concurrent "
+            "one and was not saved: retry after `Retry-After` seconds."
+        ),
         {"Retry-After": {"schema": {"type": "integer"}, "required": True}},
     ),
 }

@@ -135,6 +135,47 @@ def test_the_site_recovers_when_the_database_returns(client, monkeypatch):
     assert client.get("/claims/").status_code == 200
 
 
+class DeadlockDetected(Exception):
+    """Stands in for psycopg2's error, which carries PostgreSQL's SQLSTATE."""
+
+    pgcode = "40P01"
+
+
+def test_a_write_that_loses_a_deadlock_answers_503_and_saves_nothing(
+    editor_api, monkeypatch
+):
+    from studies.models import Study
+
+    study = StudyFactory(title="As it was")
+
+    def collide(*args, **kwargs):
+        raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    monkeypatch.setattr(Study, "save", collide)
+    response = editor_api.patch(
+        f"/api/v1/studies/{study.pk}/", {"title": "Changed"}, format="json"
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    body = response.json()
+    assert body["database"] == "busy" and "Send it again" in body["detail"]
+    study.refresh_from_db()
+    assert study.title == "As it was"
+
+
+def test_a_page_that_meets_a_locked_database_asks_to_send_again(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(CursorWrapper, "execute", locked)
+    page = client.get("/claims/")
+    assert page.status_code == 503
+    assert "was not saved" in page.content.decode()
+    assert page["Retry-After"] == "1"
+
+
 @override_settings(MAX_REQUEST_BYTES=1000)
 def test_oversize_bodies_are_refused_with_413_before_parsing(curator_api):
     big = json.dumps({"statement": "x" * 5000, "topic": "effect"})

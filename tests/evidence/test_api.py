@@ -375,6 +375,34 @@ def test_curator_creates_a_claim_with_a_derived_slug(curator_api):
     assert response.json()["status"] == "draft"
 
 
+def test_a_link_whose_claim_refresh_fails_is_not_stored(curator_api, monkeypatch):
+    from django.db import OperationalError
+
+    from evidence import services
+
+    class DeadlockDetected(Exception):
+        pgcode = "40P01"
+
+    def collide(**kwargs):
+        raise OperationalError("deadlock detected") from DeadlockDetected()
+
+    claim, study = ClaimFactory(), StudyFactory()
+    monkeypatch.setattr(services, "claim_refresh", collide)
+    response = curator_api.post(
+        EVIDENCE,
+        {
+            "claim": claim.slug,
+            "study": study.pk,
+            "evidence_type": "controlled",
+            "direction": "supports",
+            "finding": "Fewer symptoms.",
+        },
+        format="json",
+    )
+    assert response.status_code == 503, response.content
+    assert not Evidence.objects.filter(claim=claim).exists()
+
+
 def test_curator_creates_and_edits_evidence_and_is_recorded_as_adder(
     curator_api, curator
 ):
