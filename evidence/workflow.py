@@ -19,6 +19,7 @@ from django.utils import timezone
 from studies.services import shortened
 
 from .models import Revision, RevisionStatus, Status
+from .services import claim_refresh_deferred
 
 # The fields of published work that a curator may propose to change.
 REVISABLE_FIELDS = {
@@ -211,9 +212,14 @@ def item_remove(*, instance, user, reason=""):
 
 
 def items_set_status(*, items, user, new_status):
-    """Move several items to ``new_status`` (admin actions); all or none."""
-    with transaction.atomic():
-        for item in items:
+    """Move several items to ``new_status`` (admin actions); all or none.
+
+    Rows are written in id order and each touched claim is refreshed once, at
+    the end, in id order: two actions over overlapping items lock the same
+    rows in the same order, so they queue instead of deadlocking.
+    """
+    with transaction.atomic(), claim_refresh_deferred():
+        for item in sorted(items, key=lambda item: item.pk):
             status_change_check(user=user, instance=item, new_status=new_status)
             item.status = new_status
             item._change_reason = f"Status set to {new_status}"

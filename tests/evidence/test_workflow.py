@@ -240,3 +240,22 @@ def test_history_records_api_changes_with_the_token_user(curator_api, curator):
     assert record.history_user == curator
     delta = record.diff_against(record.prev_record)
     assert [change.field for change in delta.changes] == ["description"]
+
+
+def test_a_bulk_status_change_refreshes_each_claim_once(editor):
+    from evidence.workflow import items_set_status
+
+    claims = [ClaimFactory(), ClaimFactory()]
+    links = [
+        EvidenceFactory(claim=claim, status=Status.IN_REVIEW)
+        for claim in claims
+        for _ in range(3)
+    ]
+    versions_before = {claim.pk: claim.versions.count() for claim in claims}
+
+    assert items_set_status(items=links, user=editor, new_status=Status.PUBLISHED) == 6
+
+    for claim in claims:
+        claim.refresh_from_db()
+        assert claim.evidence_count == 3
+        assert claim.versions.count() == versions_before[claim.pk] + 1
