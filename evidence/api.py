@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -10,6 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.api import MovedPermanently, PublicReadViewSet
@@ -120,11 +122,20 @@ class ModeratedWritesMixin:
         instance = self.get_object()
         removal = RemovalSerializer(data=request.query_params)
         removal.is_valid(raise_exception=True)
-        outcome = item_remove(
-            instance=instance,
-            user=request.user,
-            reason=removal.validated_data["reason"],
-        )
+        try:
+            outcome = item_remove(
+                instance=instance,
+                user=request.user,
+                reason=removal.validated_data["reason"],
+            )
+        except DjangoValidationError as error:
+            # The rule speaks of the model field; the client sent ?reason=.
+            messages = getattr(error, "message_dict", {})
+            if "retraction_reason" in messages:
+                raise ValidationError(
+                    {"reason": messages["retraction_reason"]}
+                ) from None
+            raise
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(self.get_serializer(instance).data)

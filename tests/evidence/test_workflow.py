@@ -175,7 +175,7 @@ def test_deleting_published_work_retracts_it_with_a_reason(
     link = EvidenceFactory()
     missing_reason = editor_api.delete(f"{EVIDENCE}{link.pk}/")
     assert missing_reason.status_code == 400
-    assert "retraction_reason" in missing_reason.json()
+    assert "reason" in missing_reason.json(), "the error names the query parameter"
     retracted = editor_api.delete(
         f"{EVIDENCE}{link.pk}/?reason=Study retracted for data fabrication"
     )
