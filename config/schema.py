@@ -5,7 +5,8 @@ responses as the text they are.
 drf-spectacular documents what a view returns when all goes well; the errors
 come from DRF, the middleware and our exception handler (config/api.py),
 which are the same for every view. Each operation lists the ones that can
-happen to it, all with a JSON body (``Error`` or ``ValidationError``).
+happen to it, with a JSON body (``Error`` or ``ValidationError``), except
+414, which the web server answers before the app runs.
 The API fuzzer (.ci/fuzz.py) holds the app to this.
 """
 
@@ -80,6 +81,16 @@ ERRORS = {
         "ContentTooLarge",
         "Error",
         "The request body is over the size limit.",
+        {},
+    ),
+    414: (
+        "URITooLong",
+        None,
+        (
+            "The request line (the address with its query) is longer than the "
+            "web server accepts: 4094 bytes under the shipped gunicorn settings. "
+            "The server answers before the app runs, so the body is its HTML page."
+        ),
         {},
     ),
     415: (
@@ -160,8 +171,9 @@ class AutoSchema(openapi.AutoSchema):
         has_body = self._get_request_body() is not None
         authenticators = view.get_authenticators()
         perms = view.get_permissions()
-        # Every operation negotiates a response format and reads the database.
-        codes = {404, 406, 503}
+        # Every operation negotiates a response format and reads the database,
+        # and has an address that can be made too long.
+        codes = {404, 406, 414, 503}
         # Writes are validated, some against the state of the resource (a
         # revision accepted twice); lists check their parameters.
         lists = self._is_list_view() and (
@@ -195,14 +207,15 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_response(self, code):
         name, body, description, headers = ERRORS[code]
-        response = {
-            "description": description,
-            "content": {
+        if body is None:
+            content = {"text/html": {"schema": {"type": "string"}}}
+        else:
+            content = {
                 "application/json": {
                     "schema": self._component(body, BODY_SCHEMAS[body])
                 }
-            },
-        }
+            }
+        response = {"description": description, "content": content}
         if headers:
             response["headers"] = headers
         return self._component(name, response, ResolvedComponent.RESPONSE)
