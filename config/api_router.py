@@ -1,12 +1,14 @@
 """The versioned REST API: ``/api/v1/``."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
 from evidence.api import ClaimViewSet, EvidenceViewSet, ReleaseViewSet, RevisionViewSet
 from studies.api import StudyViewSet
+
+from .views import SchemaView
 
 router = DefaultRouter()
 router.register("claims", ClaimViewSet, basename="claim")
@@ -20,7 +22,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"
     ),

@@ -192,3 +192,37 @@ def test_fields_that_may_be_empty_or_null_say_so(schema):
     assert reasons["type"] == "array"
     year = schemas["StudyRequest"]["properties"]["year"]
     assert year["minimum"] == 1900 and year["maximum"] >= 2026
+
+
+def test_the_schema_is_generated_by_one_thread_at_a_time(monkeypatch):
+    import threading
+    import time
+
+    from django.test import Client
+    from drf_spectacular.generators import SchemaGenerator
+
+    generating, most_at_once = [], []
+    original = SchemaGenerator.get_schema
+
+    def watched(self, *args, **kwargs):
+        generating.append(1)
+        most_at_once.append(len(generating))
+        time.sleep(0.05)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            generating.pop()
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", watched)
+    statuses = []
+
+    def fetch():
+        statuses.append(Client().get("/api/v1/schema/?format=json").status_code)
+
+    threads = [threading.Thread(target=fetch) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 4
+    assert max(most_at_once) == 1
