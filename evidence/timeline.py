@@ -10,8 +10,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
+from config.data_version import data_version
+
+from .models import Evidence
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
 
 MAX_MARKS = 120
@@ -126,6 +131,22 @@ def _size(sample_size):
     if not sample_size:
         return 4.0
     return min(12.0, 3.0 + 2.2 * math.log10(sample_size))
+
+
+def claim_timeline(claim_id):
+    """The timeline of a claim's counted links, laid out once until data changes.
+
+    Laying it out reads all of them (a count, then the marks or counts by
+    year): 200 ms on every view of a claim with 80,000 links, otherwise.
+    """
+    key = f"timeline:{data_version()}:{claim_id}"
+    timeline = cache.get(key)
+    if timeline is None:
+        timeline = evidence_timeline(
+            Evidence.objects.filter(claim_id=claim_id).counted()
+        )
+        cache.set(key, timeline, settings.COUNT_CACHE_SECONDS)
+    return timeline
 
 
 def evidence_timeline(links):

@@ -24,7 +24,7 @@ from .models import (
 from .profile import evidence_profile
 from .services import version_links
 from .templatetags.atlas import query_url
-from .timeline import evidence_timeline
+from .timeline import claim_timeline
 
 TOPIC_HEADINGS = {
     Topic.MECHANISM: "Mechanisms",
@@ -258,9 +258,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             citation=claim_citation(self.object, latest, self.request)
             if latest
             else None,
-            timeline=evidence_timeline(
-                Evidence.objects.filter(claim=self.object).counted()
-            ),
+            timeline=claim_timeline(self.object.pk),
             filter=self.filterset,
             groups=groups,
             profile=self.object.profile,

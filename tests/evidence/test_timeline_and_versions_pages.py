@@ -105,6 +105,28 @@ def test_claim_page_queries_stay_constant_with_versions_and_plot(client):
     )
 
 
+def test_the_plot_is_laid_out_once_until_the_evidence_changes(client, monkeypatch):
+    from evidence import timeline
+
+    layouts = []
+
+    def counting(links):
+        layouts.append(1)
+        return evidence_timeline(links)
+
+    monkeypatch.setattr(timeline, "evidence_timeline", counting)
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, study__authors=["Early A"], study__year=2015)
+    url = claim.get_absolute_url()
+    client.get(url)
+    client.get(url)
+    assert len(layouts) == 1
+    EvidenceFactory(claim=claim, study__authors=["Later B"], study__year=2024)
+    page = client.get(url).content.decode()
+    assert len(layouts) == 2
+    assert "Early A (2015)" in page and "Later B (2024)" in page
+
+
 def test_a_version_page_shows_that_version_not_the_current_one(client):
     claim = ClaimFactory(statement="First wording")
     EvidenceFactory(claim=claim)
