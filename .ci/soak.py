@@ -892,9 +892,10 @@ class Reader:
 
 def verify(ledger, usernames, run_title):
     """Compare the database with the ledgers; return a list of differences."""
-    from evidence.certainty import LEVEL_RANK, LinkAppraisal, certainty_assess
+    from evidence.certainty import LinkAppraisal, certainty_assess
     from evidence.models import Claim, Evidence
     from evidence.profile import empty_counts, evidence_profile
+    from evidence.services import stored_assessment
     from studies.models import Study
 
     problems = []
@@ -982,16 +983,7 @@ def verify(ledger, usernames, run_title):
             )
         profile = evidence_profile(counts)
         computed = certainty_assess(appraisals, strength=profile.strength)
-        headline = claim.certainty_override or computed.level
-        expected = {
-            "profile_counts": profile.counts,
-            "evidence_count": profile.total,
-            "strength_score": profile.score,
-            "certainty_computed": computed.level,
-            "certainty_steps": computed.steps,
-            "certainty": headline,
-            "certainty_rank": LEVEL_RANK[headline],
-        }
+        expected = stored_assessment(claim=claim, profile=profile, computed=computed)
         same("claim", claim.slug, {name: getattr(claim, name) for name in expected}, expected, "recomputed from its links:")  # fmt: skip
         versions = sorted(claim.versions.all(), key=lambda version: version.number)
         numbers = [version.number for version in versions]

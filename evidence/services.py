@@ -83,6 +83,21 @@ def _appraisals(claim_id):
         yield _appraisal(row)
 
 
+def stored_assessment(*, claim, profile, computed):
+    """The claim's stored fields for its ``profile`` and ``computed`` certainty:
+    what a refresh writes, and what a check of stored data expects."""
+    headline = claim.certainty_override or computed.level
+    return {
+        "profile_counts": profile.counts,
+        "evidence_count": profile.total,
+        "strength_score": profile.score,
+        "certainty_computed": computed.level,
+        "certainty_steps": computed.steps,
+        "certainty": headline,
+        "certainty_rank": LEVEL_RANK[headline],
+    }
+
+
 @transaction.atomic
 def claim_refresh(*, claim_id):
     """Recompute one claim's profile and certainty, and record a version.
@@ -98,16 +113,7 @@ def claim_refresh(*, claim_id):
         Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
     )
     computed = certainty_assess(_appraisals(claim_id), strength=profile.strength)
-    headline = claim.certainty_override or computed.level
-    fields = {
-        "profile_counts": profile.counts,
-        "evidence_count": profile.total,
-        "strength_score": profile.score,
-        "certainty_computed": computed.level,
-        "certainty_steps": computed.steps,
-        "certainty": headline,
-        "certainty_rank": LEVEL_RANK[headline],
-    }
+    fields = stored_assessment(claim=claim, profile=profile, computed=computed)
     Claim.objects.filter(pk=claim_id).update(**fields)
     for name, value in fields.items():
         setattr(claim, name, value)
@@ -151,32 +157,17 @@ def claims_refresh_all(*, claim_ids=None):
         certainties[claim_id] = certainty_assess(
             links, strength=profiles[claim_id].strength
         )
+    fields = {}
     for claim in locked:
         profile = profiles[claim.pk]
         computed = certainties.get(claim.pk) or certainty_assess(
             [], strength=profile.strength
         )
-        headline = claim.certainty_override or computed.level
-        claim.profile_counts = profile.counts
-        claim.evidence_count = profile.total
-        claim.strength_score = profile.score
-        claim.certainty_computed = computed.level
-        claim.certainty_steps = computed.steps
-        claim.certainty = headline
-        claim.certainty_rank = LEVEL_RANK[headline]
-    Claim.objects.bulk_update(
-        locked,
-        [
-            "profile_counts",
-            "evidence_count",
-            "strength_score",
-            "certainty_computed",
-            "certainty_steps",
-            "certainty",
-            "certainty_rank",
-        ],
-        batch_size=500,
-    )
+        fields = stored_assessment(claim=claim, profile=profile, computed=computed)
+        for name, value in fields.items():
+            setattr(claim, name, value)
+    if locked:
+        Claim.objects.bulk_update(locked, list(fields), batch_size=500)
     return len(locked)
 
 
