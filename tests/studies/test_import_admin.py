@@ -142,3 +142,13 @@ def test_import_page_query_count_does_not_grow_with_entries(curator_client):
     # A re-import that only finds what is there does not grow either.
     again = queries_during(lambda: upload(curator_client, "b.bib", bibtex(60, 100)))
     assert again <= small
+
+
+@pytest.mark.parametrize(
+    "name", ["admin:studies_study_import", "admin:studies_study_doi_lookup"]
+)
+def test_tool_pages_lead_back_to_the_study_list(curator_client, name):
+    page = curator_client.get(reverse(name)).content.decode()
+    breadcrumbs = page.split('<div class="breadcrumbs">')[1].split("</div>")[0]
+    assert reverse("admin:studies_study_changelist") in breadcrumbs
+    assert reverse("admin:app_list", kwargs={"app_label": "studies"}) in breadcrumbs
