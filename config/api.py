@@ -16,6 +16,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -201,6 +202,25 @@ class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSe
         # certainty and version) are one write: a failure stores neither.
         with transaction.atomic():
             return super().create(request, *args, **kwargs)
+
+    def get_success_headers(self, data):
+        """``Location``: the new resource's address in this API.
+
+        DRF's default uses the resource's ``url`` field, which for a study is
+        its external link, not where the client can read it back.
+        """
+        kwarg = self.lookup_url_kwarg or self.lookup_field
+        field = "id" if self.lookup_field == "pk" else self.lookup_field
+        value = data.get(field) if isinstance(data, dict) else None
+        if value in (None, ""):
+            return {}
+        return {
+            "Location": reverse(
+                f"api:{self.basename}-detail",
+                kwargs={kwarg: value},
+                request=self.request,
+            )
+        }
 
     def update(self, request, *args, **kwargs):
         with transaction.atomic():

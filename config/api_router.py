@@ -2,7 +2,8 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerSplitView
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
+from rest_framework.reverse import reverse
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
 from evidence.api import ClaimViewSet, EvidenceViewSet, ReleaseViewSet, RevisionViewSet
@@ -10,7 +11,27 @@ from studies.api import StudyViewSet
 
 from .views import SchemaView
 
-router = DefaultRouter()
+
+class ApiRootView(routers.APIRootView):
+    """The API's front door: every resource list, plus the token endpoint,
+    the OpenAPI schema and its documentation page."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        for name, url_name in (
+            ("auth/token", "api:obtain-token"),
+            ("schema", "api:schema"),
+            ("docs", "api:docs"),
+        ):
+            response.data[name] = reverse(url_name, request=request)
+        return response
+
+
+class Router(routers.DefaultRouter):
+    APIRootView = ApiRootView
+
+
+router = Router()
 router.register("claims", ClaimViewSet, basename="claim")
 router.register("studies", StudyViewSet, basename="study")
 router.register("evidence", EvidenceViewSet, basename="evidence")

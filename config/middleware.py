@@ -7,7 +7,11 @@ import time
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.http.response import HttpResponseRedirectBase
+from django.middleware import common, gzip, http
 from django.template import loader
+from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.http import escape_leading_slashes
 
 request_log = logging.getLogger("evidence_atlas.requests")
 
@@ -26,6 +30,69 @@ def wants_json(request):
         or request.path == "/healthz"
         or "json" in request.headers.get("Accept", "")
     )
+
+
+class HttpResponsePermanentRedirectSameMethod(HttpResponseRedirectBase):
+    """308: moved for good, and the client repeats the same method and body."""
+
+    status_code = 308
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except for writes to an address missing its trailing slash.
+
+    Django answers those 301 (500 under DEBUG); clients follow a 301 with a
+    GET, so the write is lost without an error. A 308 makes them send the
+    same write to the right address.
+    """
+
+    def process_response(self, request, response):
+        if (
+            response.status_code == 404
+            and request.method not in ("GET", "HEAD")
+            and self.should_redirect_with_slash(request)
+        ):
+            return HttpResponsePermanentRedirectSameMethod(
+                escape_leading_slashes(request.get_full_path(force_append_slash=True))
+            )
+        return super().process_response(request, response)
+
+
+class ConditionalGetMiddleware(http.ConditionalGetMiddleware):
+    """Django's, with an ETag on HEAD too: a HEAD answer carries the headers
+    the GET would, so that a client can check for changes without the body."""
+
+    def process_response(self, request, response):
+        if (
+            request.method == "HEAD"
+            and response.status_code == 200
+            and self.needs_etag(response)
+            and not response.has_header("ETag")
+            and not response.streaming
+            and response.content
+        ):
+            set_response_etag(response)
+        if request.method == "HEAD" and response.has_header("ETag"):
+            return get_conditional_response(
+                request, etag=response["ETag"], response=response
+            )
+        return super().process_response(request, response)
+
+
+class ApiGZipMiddleware(gzip.GZipMiddleware):
+    """Compress the API's answers (JSON lists and CSV exports shrink several
+    times over), but never one that carries a secret an attacker could probe
+    through compressed sizes (BREACH): the token endpoints' answers, and the
+    browsable API's HTML with its CSRF token."""
+
+    def process_response(self, request, response):
+        if (
+            not request.path.startswith("/api/")
+            or request.path.startswith("/api/v1/auth/")
+            or response.get("Content-Type", "").startswith("text/html")
+        ):
+            return response
+        return super().process_response(request, response)
 
 
 class RequestSizeLimitMiddleware:

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -65,18 +66,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
+    "config.throttling.RateLimitHeadersMiddleware",
     "config.db_router.PrimaryPinningMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that the API's every answer (a 413 or 503 included) says
+    # which origins may read it.
+    "corsheaders.middleware.CorsMiddleware",
+    # Compresses the API's answers, after every other middleware has set them.
+    "config.middleware.ApiGZipMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses oversize bodies before anything reads them into memory.
     "config.middleware.RequestSizeLimitMiddleware",
     # A friendly 503 instead of a traceback while the database is away.
     "config.middleware.DatabaseUnavailableMiddleware",
-    # ETag on every GET, and 304 for a client that already has the response.
-    "django.middleware.http.ConditionalGetMiddleware",
+    # ETag on every GET and HEAD, and 304 for a client that already has the
+    # response.
+    "config.middleware.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, but a write to an address without its trailing slash is
+    # answered 308, which clients repeat as the same write.
+    "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -301,8 +311,8 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "config.throttling.AnonRateThrottle",
+        "config.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_THROTTLE_ANON", "120/minute"),
@@ -340,6 +350,31 @@ COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=300)
 # write in another process is seen within this many seconds.
 DATA_VERSION_SECONDS = float(env.str("DATA_VERSION_SECONDS", default="1"))
 
+# Browsers on any other origin may read the API (GET, HEAD, OPTIONS), without
+# credentials: cookies never cross origins, and writes need a token anyway.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Content-Disposition",
+]
+CORS_PREFLIGHT_MAX_AGE = 86400
+
+# Who answers for the API (its schema's contact), and where it is served.
+API_CONTACT = {
+    "name": env.str("API_CONTACT_NAME", default="Evidence Atlas editors"),
+    "email": env.str("API_CONTACT_EMAIL", default=""),
+    "url": env.str("API_CONTACT_URL", default=""),
+}
+API_SERVER_URL = env.str("API_SERVER_URL", default="/")
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
     "DESCRIPTION": (
@@ -350,6 +385,11 @@ SPECTACULAR_SETTINGS = {
         "naming the parameter), and exportable as CSV with `format=csv`."
     ),
     "VERSION": "1.0.0",
+    "SERVERS": [{"url": API_SERVER_URL, "description": "This Evidence Atlas"}],
+    "CONTACT": {key: value for key, value in API_CONTACT.items() if value},
+    # The data the API serves is released under the same licence as the
+    # open data releases.
+    "LICENSE": RELEASE_LICENCE,
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
