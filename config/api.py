@@ -147,7 +147,61 @@ class ResponseCacheMixin:
         return response
 
 
-class PublicReadViewSet(CSVExportMixin, ResponseCacheMixin, viewsets.ModelViewSet):
+class StrictQueryParametersMixin:
+    """A read with a query parameter the endpoint does not know is a 400.
+
+    Ignoring it would be worse than an error: ``?evidence_typ=controlled``
+    would silently return the whole unfiltered list. The accepted names are
+    the endpoint's filters, its paging parameters and ``format``.
+    """
+
+    # Actions besides ``list`` whose answers are pages.
+    paginated_actions = ()
+
+    def accepted_query_parameters(self):
+        names = {api_settings.URL_FORMAT_OVERRIDE}
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None and self.action == "list":
+            names.update(filterset_class.base_filters)
+        paginator = self.paginator
+        if paginator is not None and (
+            self.action == "list" or self.action in self.paginated_actions
+        ):
+            names.update(
+                name
+                for name in (
+                    getattr(paginator, "page_query_param", None),
+                    getattr(paginator, "page_size_query_param", None),
+                    getattr(paginator, "cursor_query_param", None),
+                )
+                if name
+            )
+        return names
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            return
+        accepted = self.accepted_query_parameters()
+        unknown = sorted(set(request.query_params) - accepted)
+        if unknown:
+            listed = ", ".join(sorted(accepted))
+            raise ValidationError(
+                {
+                    name: [
+                        f"Unknown parameter “{name}”. This endpoint accepts: {listed}."
+                    ]
+                    for name in unknown
+                }
+            )
+
+
+class PublicReadViewSet(
+    CSVExportMixin,
+    StrictQueryParametersMixin,
+    ResponseCacheMixin,
+    viewsets.ModelViewSet,
+):
     """A resource the public reads and curators write.
 
     Anonymous reads may be cached and revalidated (ConditionalGetMiddleware

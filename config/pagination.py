@@ -113,6 +113,7 @@ class CachedPagePaginator(CachedCountPaginator):
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
+PAGE_NUMBER_ERROR = "Give a whole number from 1 up, or “last”."
 PAGE_SIZE_ERROR = "Give a whole number from 1 up (sizes over 100 are capped at 100)."
 
 
@@ -174,6 +175,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     def get_page_size(self, request):
         return page_size_of(self, request)
+
+    def get_page_number(self, request, paginator):
+        """``?page=``: a whole number from 1 (or ``last``); anything else is a
+        400 like a bad ``page_size``. A page past the end stays a 404."""
+        number = super().get_page_number(request, paginator)
+        if number in self.last_page_strings:
+            return number
+        try:
+            valid = int(number) >= 1
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            raise ValidationError({self.page_query_param: [PAGE_NUMBER_ERROR]})
+        return number
 
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor = None

@@ -320,6 +320,7 @@ REST_FRAMEWORK = {
         "token": env_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -151,6 +151,7 @@ class ModeratedWritesMixin:
 )
 class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
+    paginated_actions = ("versions",)
     # A renamed claim's old slug answers 301 (documented by config/schema.py).
     redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"

@@ -213,3 +213,59 @@ def test_the_schema_names_its_server_licence_and_contact(client):
     assert schema["info"]["license"]["name"] == "CC BY 4.0"
     assert schema["info"]["license"]["url"].startswith("https://creativecommons.org/")
     assert schema["info"]["contact"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("path", "typo"),
+    [
+        ("/api/v1/evidence/", "evidence_typ=controlled"),
+        ("/api/v1/evidence/", "q=amygdala"),
+        ("/api/v1/studies/", "year=2021"),
+        ("/api/v1/claims/", "utm_source=newsletter"),
+    ],
+)
+def test_an_unknown_parameter_is_a_400_naming_it_and_the_accepted_ones(
+    client, path, typo
+):
+    StudyFactory()
+    name = typo.split("=")[0]
+
+    response = client.get(f"{path}?{typo}")
+
+    assert response.status_code == 400
+    message = response.json()[name][0]
+    assert f"Unknown parameter “{name}”" in message
+    assert "page_size" in message and "format" in message
+
+
+def test_the_accepted_parameters_are_the_documented_ones(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path in ("/api/v1/claims/", "/api/v1/studies/", "/api/v1/evidence/"):
+        documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
+        message = client.get(f"{path}?nonsense=1").json()["nonsense"][0]
+        accepted = set(message.split("accepts: ")[1].rstrip(".").split(", "))
+        assert accepted == documented, path
+
+
+def test_a_detail_accepts_only_format(client):
+    study = StudyFactory()
+
+    assert client.get(f"/api/v1/studies/{study.pk}/?format=json").status_code == 200
+    assert client.get(f"/api/v1/studies/{study.pk}/?page=2").status_code == 400
+
+
+def test_an_unknown_format_is_a_406_listing_the_formats(client):
+    response = client.get("/api/v1/claims/?format=xml")
+
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/json"
+    assert "json" in response.json()["detail"] and "csv" in response.json()["detail"]
+
+
+def test_format_csv_wins_over_the_accept_header(client):
+    StudyFactory()
+
+    response = client.get("/api/v1/studies/?format=csv", HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"

@@ -306,12 +306,19 @@ def test_page_size_is_capped_at_100(api_client):
     assert body["count"] == 105
 
 
-@pytest.mark.parametrize("page", ["99", "abc", "0"])
-def test_page_past_the_end_or_invalid_is_a_404(api_client, page):
+def test_a_page_past_the_end_is_a_404(api_client):
     EvidenceFactory()
-    response = api_client.get(f"{EVIDENCE}?page={page}")
+    response = api_client.get(f"{EVIDENCE}?page=99")
     assert response.status_code == 404
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5"])
+def test_a_page_that_is_not_a_whole_number_from_one_is_a_400(api_client, page):
+    EvidenceFactory()
+    response = api_client.get(f"{EVIDENCE}?page={page}")
+    assert response.status_code == 400
+    assert "whole number" in response.json()["page"][0]
 
 
 def test_evidence_csv_export_streams_every_filtered_row(api_client, links):

@@ -183,7 +183,8 @@ def test_releases_are_listed_and_downloadable(api_client, settings, tmp_path):
 def test_csv_is_offered_only_for_the_curated_lists(api_client):
     assert api_client.get("/api/v1/evidence/?format=csv").status_code == 200
     response = api_client.get("/api/v1/releases/?format=csv")
-    assert response.status_code == 404
+    assert response.status_code == 406
+    assert "json" in response.json()["detail"]
 
 
 def test_grade_reasons_are_read_and_written_through_the_api(curator_api, api_client):
