@@ -2,6 +2,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from config.db_router import writer_identified
+
 from .models import ApiToken
 
 # Writing last_used on every request would turn each read into a write.
@@ -28,4 +30,6 @@ class ApiTokenAuthentication(TokenAuthentication):
             or (now - token.last_used).total_seconds() > LAST_USED_RESOLUTION_SECONDS
         ):
             ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        # Their reads wait for the replica to have their last write.
+        writer_identified(token.user)
         return token.user, token

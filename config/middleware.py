@@ -13,6 +13,8 @@ from django.template import loader
 from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import escape_leading_slashes
 
+from . import db_router
+
 request_log = logging.getLogger("evidence_atlas.requests")
 
 # Query parameters whose values never reach a log line.
@@ -147,10 +149,40 @@ class DatabaseUnavailableMiddleware:
                 "Write collided with a concurrent one: %s", exception
             )
             return write_collision_response(request)
+        if replica_failed() and request.method in ("GET", "HEAD", "OPTIONS"):
+            return self.read_again_from_the_primary(request, exception)
         if not database_is_down():
             return None
         logging.getLogger("evidence_atlas").error("Database unavailable: %s", exception)
         return database_unavailable_response(request)
+
+    def read_again_from_the_primary(self, request, exception):
+        """A read the replica failed in the middle of: mark the replica down
+        and serve the same read from the primary (reads change nothing, so
+        running the view again is safe)."""
+        db_router.replica_mark_down(exception)
+        db_router.pin_to_primary()
+        match = request.resolver_match
+        try:
+            response = match.func(request, *match.args, **match.kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+        except (OperationalError, InterfaceError) as error:
+            if not database_is_down():
+                raise
+            logging.getLogger("evidence_atlas").error("Database unavailable: %s", error)
+            return database_unavailable_response(request)
+        return response
+
+
+def replica_failed():
+    """True when this request's database error came from the read replica."""
+    from django.db import connections
+
+    return (
+        db_router.replica_configured()
+        and connections[db_router.REPLICA].errors_occurred
+    )
 
 
 def is_write_collision(exception):

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "config.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user who has just written reads from the primary.
+    "config.db_router.ReadYourWritesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -144,9 +146,22 @@ if DATABASE_REPLICA_URL:
         conn_max_age=env.int("DB_CONN_MAX_AGE", default=60),
         conn_health_checks=True,
     )
+    if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
+        # A replica that does not answer is given up on quickly: its reads
+        # go to the primary (config/db_router.py).
+        DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+        )
     # Tests run against one database; the replica alias mirrors it there.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+# After a replica fails, reads go to the primary this long before it is tried again.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=5)
+# How long a writer's WAL position is kept: their reads go to the primary
+# until the replica has replayed it, or this long at most.
+READ_YOUR_WRITES_SECONDS = env.int("READ_YOUR_WRITES_SECONDS", default=300)
+# /healthz says "degraded" when the replica lags more than this.
+REPLICA_MAX_LAG_SECONDS = env.int("REPLICA_MAX_LAG_SECONDS", default=30)
 
 # Shared by every web process when REDIS_URL is set (throttle counters,
 # cached counts and responses, sessions); local to each process otherwise.

@@ -1,37 +1,75 @@
+import logging
 import threading
 
-from django.db import DatabaseError, connection
+from django.conf import settings
+from django.db import DatabaseError, connections
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
+from . import db_router
 from .middleware import wants_json
+
+logger = logging.getLogger("evidence_atlas")
+
+
+REPLICA_LAG_SQL = """
+    SELECT CASE
+        WHEN NOT pg_is_in_recovery() THEN 0
+        WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
+    END
+"""
+
+
+def _database_answers(alias):
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError as error:
+        logger.error("Health check: database %s unavailable: %s", alias, error)
+        return False
+    return True
+
+
+def _replica_lag_seconds():
+    try:
+        with connections[db_router.REPLICA].cursor() as cursor:
+            cursor.execute(REPLICA_LAG_SQL)
+            return round(float(cursor.fetchone()[0]), 3)
+    except DatabaseError as error:
+        logger.error("Health check: replica lag unknown: %s", error)
+        return None
 
 
 @never_cache
 def healthz(request):
-    """Liveness and readiness: the app answers, and the database answers a query."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError as error:
-        reason = (
-            str(error).strip().splitlines()[0]
-            if str(error).strip()
-            else type(error).__name__
-        )
-        return JsonResponse(
-            {
-                "status": "unavailable",
-                "app": "ok",
-                "database": "unreachable",
-                "reason": reason[:300],
-            },
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "app": "ok", "database": "ok"})
+    """Liveness and readiness, with no detail an outsider could use.
+
+    ``ok``: every database answers; ``degraded``: the primary answers but the
+    read replica does not, or lags more than REPLICA_MAX_LAG_SECONDS (reads
+    then go to the primary); ``unavailable`` (503): the primary does not
+    answer. Error texts go to the log, never into the answer.
+    """
+    body = {"status": "ok", "databases": {"default": "ok"}}
+    if not _database_answers(db_router.PRIMARY):
+        body["status"] = "unavailable"
+        body["databases"]["default"] = "unavailable"
+    if db_router.replica_configured():
+        replica_up = _database_answers(db_router.REPLICA)
+        lag = _replica_lag_seconds() if replica_up else None
+        body["databases"]["replica"] = "ok" if replica_up else "unavailable"
+        body["replica_lag_seconds"] = lag
+        if replica_up:
+            db_router.replica_mark_up()
+        else:
+            db_router.replica_mark_down("health check failed")
+        lagging = lag is None or lag > settings.REPLICA_MAX_LAG_SECONDS
+        if body["status"] == "ok" and (not replica_up or lagging):
+            body["status"] = "degraded"
+    return JsonResponse(body, status=503 if body["status"] == "unavailable" else 200)
 
 
 def favicon(request):
