@@ -1,0 +1,371 @@
+"""Effect sizes on evidence links and each claim's meta-analyses, over HTTP."""
+
+import csv
+import datetime
+import io
+import math
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from evidence.meta_analysis import effect_md, effect_reported, meta_analysis_reml
+from evidence.models import Claim, Evidence, Status
+from evidence.synthesis import claim_meta_analyses
+from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+from tests.utils import queries_per_request
+
+pytestmark = pytest.mark.django_db
+
+CLAIMS = "/api/v1/claims/"
+EVIDENCE = "/api/v1/evidence/"
+
+ARMS = {
+    "effect_measure": "md",
+    "outcome": "Depression severity (MADRS)",
+    "comparator": "placebo",
+    "timepoint": "week 3",
+    "mean_treatment": -12.0,
+    "sd_treatment": 8.0,
+    "n_treatment": 40,
+    "mean_control": -6.0,
+    "sd_control": 9.0,
+    "n_control": 42,
+}
+REPORTED = {
+    "effect_measure": "md",
+    "outcome": "Depression severity (MADRS)",
+    "reported_estimate": -6.6,
+    "reported_ci_low": -10.2,
+    "reported_ci_high": -2.9,
+}
+
+
+def link_with(claim=None, **effect):
+    return EvidenceFactory(claim=claim or ClaimFactory(), **effect)
+
+
+def new_link_data(**effect):
+    return {
+        "claim": ClaimFactory().slug,
+        "study": StudyFactory().pk,
+        "evidence_type": "controlled",
+        "direction": "supports",
+        "finding": "The treated arm improved more.",
+        **effect,
+    }
+
+
+# --- One link's effect ----------------------------------------------------------
+
+
+def test_a_link_created_with_arm_data_reads_back_its_mean_difference(curator_api):
+    response = curator_api.post(EVIDENCE, new_link_data(**ARMS), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    expected = effect_md(
+        **{
+            name: ARMS[name]
+            for name in (
+                "mean_treatment",
+                "sd_treatment",
+                "n_treatment",
+                "mean_control",
+                "sd_control",
+                "n_control",
+            )
+        }
+    )
+    assert body["effect"]["measure"] == "md"
+    assert body["effect"]["estimate"] == pytest.approx(-6.0)
+    assert body["effect"]["se"] == pytest.approx(expected.se)
+    assert body["effect"]["ci_low"] == pytest.approx(-6.0 - 1.959964 * expected.se)
+    assert body["outcome"] == "Depression severity (MADRS)"
+    assert body["n_control"] == 42
+    # The list (served from rows) says the same as the item.
+    listed = curator_api.get(f"{EVIDENCE}?claim={body['claim']}").json()["results"]
+    assert listed[0]["effect"] == body["effect"]
+
+
+def test_a_reported_estimate_gives_its_standard_error_from_the_ci(api_client):
+    link = link_with(**REPORTED)
+    body = api_client.get(f"{EVIDENCE}{link.pk}/").json()
+    assert body["effect"]["estimate"] == pytest.approx(-6.6)
+    assert body["effect"]["se"] == pytest.approx((-2.9 + 10.2) / 3.92)
+
+
+def test_a_link_without_an_effect_reads_null(api_client):
+    link = EvidenceFactory()
+    assert api_client.get(f"{EVIDENCE}{link.pk}/").json()["effect"] is None
+
+
+def test_hedges_g_and_log_ratios_come_from_arm_data(api_client):
+    smd = link_with(
+        effect_measure="smd",
+        mean_treatment=10,
+        sd_treatment=2,
+        n_treatment=20,
+        mean_control=8,
+        sd_control=2,
+        n_control=20,
+    )
+    rr = link_with(
+        effect_measure="log_rr",
+        events_treatment=0,
+        n_treatment=10,
+        events_control=5,
+        n_control=10,
+    )
+    # g = J(38) × 1.0, J = 1 − 3 / (4 × 38 − 1) to 4 decimals.
+    assert smd.effect.estimate == pytest.approx(0.9801, abs=1e-4)
+    # A zero cell: 0.5 is added to every cell → log((0.5/11) / (5.5/11)).
+    assert rr.effect.estimate == pytest.approx(math.log(0.5 / 5.5))
+    body = api_client.get(f"{EVIDENCE}{rr.pk}/").json()
+    assert body["effect"]["measure"] == "log_rr"
+
+
+BAD_INPUT = [
+    (
+        {**REPORTED, "reported_estimate": -12.0},
+        "reported_estimate",
+        "must contain the estimate",
+    ),
+    (
+        {**REPORTED, "reported_ci_low": -1.0, "reported_ci_high": -3.0},
+        "reported_ci_low",
+        "lower bound must be below",
+    ),
+    ({**ARMS, "sd_control": -1.0}, "sd_control", "cannot be negative"),
+    (
+        {
+            "effect_measure": "log_rr",
+            "events_treatment": 12,
+            "n_treatment": 10,
+            "events_control": 1,
+            "n_control": 10,
+        },
+        "events_treatment",
+        "cannot exceed",
+    ),
+    ({**ARMS, "n_treatment": 1}, "n_treatment", "at least 2"),
+    (
+        {**ARMS, "effect_measure": "log_rr"},
+        "mean_treatment",
+        "belongs to the other kind",
+    ),
+    (
+        {
+            "effect_measure": "smd",
+            "events_treatment": 3,
+            "n_treatment": 10,
+            "events_control": 1,
+            "n_control": 10,
+        },
+        "events_treatment",
+        "belongs to the other kind",
+    ),
+    ({"effect_measure": "smd"}, "effect_measure", "Give the arm data"),
+    (
+        {"effect_measure": "md", "mean_treatment": 3.0, "sd_treatment": 1.0},
+        "mean_control",
+        "Required with the other arm data",
+    ),
+    (
+        {"effect_measure": "md", "reported_estimate": 1.0},
+        "reported_ci_low",
+        "both bounds",
+    ),
+    ({"reported_estimate": 1.0}, "effect_measure", "Choose the effect measure"),
+    ({**ARMS, **REPORTED}, "reported_estimate", "not both"),
+    ({"effect_measure": "hedges"}, "effect_measure", "not a valid choice"),
+]
+
+
+@pytest.mark.parametrize(("effect", "field", "message"), BAD_INPUT)
+def test_bad_effect_input_is_refused_with_a_field_error(
+    curator_api, effect, field, message
+):
+    response = curator_api.post(EVIDENCE, new_link_data(**effect), format="json")
+    assert response.status_code == 400, response.json()
+    assert message in str(response.json()[field])
+    assert not Evidence.objects.exists()
+
+
+@pytest.mark.parametrize(("effect", "field", "message"), BAD_INPUT[:6])
+def test_bad_effect_input_in_a_change_changes_nothing(
+    curator_api, effect, field, message
+):
+    link = link_with(status=Status.DRAFT, **REPORTED)
+    before = Evidence.objects.filter(pk=link.pk).values().get()
+    changes = {name: value for name, value in effect.items()}
+    if "mean_treatment" in changes or "events_treatment" in changes:
+        changes.update(
+            reported_estimate=None, reported_ci_low=None, reported_ci_high=None
+        )
+    response = curator_api.patch(f"{EVIDENCE}{link.pk}/", changes, format="json")
+    assert response.status_code == 400, response.json()
+    assert message in str(response.json()[field])
+    assert Evidence.objects.filter(pk=link.pk).values().get() == before
+
+
+def test_the_database_refuses_an_effect_that_skips_validation():
+    link = EvidenceFactory()
+    for values in (
+        {
+            "effect_measure": "md",
+            "reported_estimate": 5.0,
+            "reported_ci_low": -1.0,
+            "reported_ci_high": 1.0,
+        },  # fmt: skip
+        {"effect_measure": "md", "sd_treatment": -1.0},
+        {"effect_measure": "", "n_treatment": 12},
+        {"effect_measure": "log_or", "events_treatment": 12, "n_treatment": 10},
+        {"effect_measure": "log_or", "mean_treatment": 1.0},
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Evidence.objects.filter(pk=link.pk).update(**values)
+
+
+# --- Meta-analyses ----------------------------------------------------------------
+
+
+def two_trials(claim=None):
+    claim = claim or ClaimFactory(effect_favours_claim="lower")
+    first = link_with(claim, **REPORTED)
+    second = link_with(
+        claim,
+        effect_measure="md",
+        outcome="Depression severity (MADRS)",
+        reported_estimate=-12.3,
+        reported_ci_low=-17.5,
+        reported_ci_high=-7.2,
+    )
+    return claim, first, second
+
+
+def test_two_counted_links_on_one_measure_give_a_meta_analysis(api_client):
+    claim, first, second = two_trials()
+    expected = meta_analysis_reml(
+        [
+            effect_reported(measure="md", estimate=-6.6, ci_low=-10.2, ci_high=-2.9),
+            effect_reported(measure="md", estimate=-12.3, ci_low=-17.5, ci_high=-7.2),
+        ]
+    )
+    body = api_client.get(f"{CLAIMS}{claim.slug}/").json()
+    assert body["effect_favours_claim"] == "lower"
+    [analysis] = body["meta_analyses"]
+    assert analysis["measure"] == "md"
+    assert analysis["k"] == 2
+    assert analysis["method"] == "REML"
+    for name in ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_p"):
+        assert analysis[name] == pytest.approx(getattr(expected, name)), name
+    assert analysis["prediction_low"] == pytest.approx(expected.prediction_low)
+    assert analysis["q_df"] == 1
+    # The factory's studies have 40 participants each; no arms' n was given.
+    assert analysis["participants"] == 80
+    assert [link["id"] for link in analysis["links"]] == [first.pk, second.pk]
+    assert sum(link["weight"] for link in analysis["links"]) == pytest.approx(100)
+    listed = api_client.get(CLAIMS).json()["results"][0]
+    assert listed["meta_analyses"] == body["meta_analyses"]
+    [typed] = claim_meta_analyses(claim_id=claim.pk)
+    assert typed.estimate == pytest.approx(expected.estimate)
+
+
+def test_uncounted_links_and_lone_measures_are_not_pooled(api_client):
+    claim, first, second = two_trials()
+    link_with(claim, effect_measure="smd", reported_estimate=0.5, reported_ci_low=0.1, reported_ci_high=0.9)  # fmt: skip
+    assert [a["measure"] for a in Claim.objects.get().meta_analyses] == ["md"]
+    second.study.retracted = True
+    second.study.retraction_reason = "Data fabricated."
+    second.study.retraction_date = datetime.date(2024, 1, 1)
+    second.study.save()
+    assert Claim.objects.get().meta_analyses == []
+    assert api_client.get(f"{CLAIMS}{claim.slug}/").json()["meta_analyses"] == []
+
+
+def test_the_bulk_refresh_stores_the_same_meta_analyses():
+    from evidence.services import claims_refresh_all
+
+    claim, _, _ = two_trials()
+    stored = Claim.objects.get().meta_analyses
+    Claim.objects.update(meta_analyses=[])
+    claims_refresh_all()
+    assert Claim.objects.get(pk=claim.pk).meta_analyses == stored
+
+
+def test_claim_list_queries_do_not_grow_with_meta_analyses(api_client):
+    for _ in range(3):
+        two_trials()
+    small = queries_per_request(lambda: api_client.get(f"{CLAIMS}?page_size=1"))
+    large = queries_per_request(lambda: api_client.get(f"{CLAIMS}?page_size=100"))
+    assert small == large
+    csv_small = queries_per_request(
+        lambda: b"".join(api_client.get(f"{CLAIMS}?format=csv").streaming_content)
+    )
+    two_trials()
+    two_trials()
+    csv_large = queries_per_request(
+        lambda: b"".join(api_client.get(f"{CLAIMS}?format=csv").streaming_content)
+    )
+    assert csv_small == csv_large
+
+
+def test_effect_favours_claim_is_written_through_the_api(editor_api):
+    claim = ClaimFactory()
+    response = editor_api.patch(
+        f"{CLAIMS}{claim.slug}/", {"effect_favours_claim": "higher"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert Claim.objects.get().effect_favours_claim == "higher"
+    refused = editor_api.patch(
+        f"{CLAIMS}{claim.slug}/", {"effect_favours_claim": "up"}, format="json"
+    )
+    assert refused.status_code == 400
+    assert "effect_favours_claim" in refused.json()
+
+
+# --- CSVs -----------------------------------------------------------------------
+
+
+def read_csv(response):
+    return list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))
+    )
+
+
+def test_evidence_csv_carries_each_links_effect(api_client):
+    claim, first, _ = two_trials()
+    EvidenceFactory(claim=claim)
+    rows = {
+        int(row["id"]): row
+        for row in read_csv(api_client.get(f"{EVIDENCE}?format=csv"))
+    }
+    row = rows[first.pk]
+    assert row["effect_measure"] == "md"
+    assert float(row["effect_estimate"]) == pytest.approx(-6.6)
+    assert float(row["effect_se"]) == pytest.approx(7.3 / 3.92)
+    assert float(row["effect_ci_low"]) < -6.6 < float(row["effect_ci_high"])
+    empty = next(
+        row
+        for pk, row in rows.items()
+        if pk not in (first.pk,) and not row["effect_measure"]
+    )
+    assert empty["effect_estimate"] == empty["effect_ci_high"] == ""
+
+
+def test_claims_csv_carries_the_largest_meta_analysis(api_client):
+    claim, _, _ = two_trials()
+    ClaimFactory()
+    rows = {
+        row["slug"]: row for row in read_csv(api_client.get(f"{CLAIMS}?format=csv"))
+    }
+    row = rows[claim.slug]
+    stored = Claim.objects.get(pk=claim.pk).meta_analyses[0]
+    assert row["meta_analyses"] == "1"
+    assert row["meta_measure"] == "md"
+    assert row["meta_k"] == "2"
+    assert float(row["meta_estimate"]) == pytest.approx(stored["estimate"])
+    assert float(row["meta_prediction_high"]) == pytest.approx(
+        stored["prediction_high"]
+    )
+    other = next(row for slug, row in rows.items() if slug != claim.slug)
+    assert other["meta_analyses"] == "0" and other["meta_estimate"] == ""
