@@ -369,3 +369,137 @@ def test_claims_csv_carries_the_largest_meta_analysis(api_client):
     )
     other = next(row for slug, row in rows.items() if slug != claim.slug)
     assert other["meta_analyses"] == "0" and other["meta_estimate"] == ""
+
+
+# --- The forest plot ----------------------------------------------------------
+
+
+def test_claim_page_shows_a_forest_plot_with_its_table(client):
+    claim, first, second = two_trials()
+    page = client.get(claim.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "How big is the effect?" in html
+    assert '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400' in html
+    assert html.count("<rect x=") >= 2  # one square per study (and the background)
+    assert "<polygon points=" in html  # the pooled diamond
+    assert "← lower: favours the claim" in html
+    assert "higher: against the claim →" in html
+    # The accessible table holds the same numbers.
+    assert (
+        f"{first.study.citation_short}</a></th><td>Depression severity (MADRS)" in html
+    )
+    assert "<td>-6.60</td>" in html
+    assert "Prediction interval (95%)" in html
+    assert f'href="/claims/{claim.slug}/forest/md.svg"' in html
+
+
+def test_a_claim_without_a_meta_analysis_shows_no_forest_plot(client):
+    claim = link_with(**REPORTED).claim
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "How big is the effect?" not in html
+    assert client.get(f"/claims/{claim.slug}/forest/md.svg").status_code == 404
+
+
+def test_unstated_favoured_side_leaves_the_sides_unlabelled(client):
+    claim, _, _ = two_trials(ClaimFactory())
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "favours the claim" not in html.split("<svg", 1)[1].split("</svg>")[0]
+    assert "no effect" in html
+
+
+def test_the_forest_plot_downloads_as_escaped_svg(client):
+    claim = ClaimFactory(effect_favours_claim="higher")
+    study = StudyFactory(authors=["<script>alert(1)</script>", "Roe R"])
+    link_with(claim, study=study, **{**REPORTED, "outcome": 'Mood & "worry" <scale>'})
+    link_with(claim, **REPORTED)
+    response = client.get(f"/claims/{claim.slug}/forest/md.svg")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml; charset=utf-8"
+    body = response.content.decode()
+    assert body.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg')
+    assert "<script>" not in body
+    assert "&lt;script&gt;" in body
+    assert "Mood &amp; &quot;worry&quot; &lt;scale&gt;" in body
+    assert "higher: favours the claim →" in body
+    from xml.dom.minidom import parseString
+
+    parseString(response.content)  # well-formed XML
+    assert client.get(f"/claims/{claim.slug}/forest/smd.svg").status_code == 404
+
+
+def test_forest_text_stays_legible_on_a_375_px_phone():
+    from evidence.forest import WIDTH, claim_forests
+
+    claim, _, _ = two_trials()
+    [forest] = claim_forests(Claim.objects.get(pk=claim.pk))
+    # The drawing is 400 units wide with 13-unit text: at 375 px, 12.2 px.
+    assert 13 * 375 / WIDTH >= 12
+    assert forest.width == WIDTH
+    assert all(len(row.outcome) <= 52 for row in forest.rows)
+    squares = [row.side for row in forest.rows]
+    weights = [row.weight for row in forest.rows]
+    # Marker area proportional to weight.
+    assert squares[0] ** 2 / squares[1] ** 2 == pytest.approx(weights[0] / weights[1])
+
+
+# --- The seed --------------------------------------------------------------------
+
+
+def test_the_seeds_full_dose_trials_are_pooled_from_their_sourced_figures(client):
+    from django.core.management import call_command
+
+    call_command("seed", stdout=io.StringIO())
+    claim = Claim.objects.get(slug="full-dose-psilocybin-therapy-reduces-depression")
+    with_effects = Evidence.objects.exclude(effect_measure="")
+    assert sorted(link.study.doi.lower() for link in with_effects) == [
+        "10.1001/jama.2023.14530",
+        "10.1056/nejmoa2206443",
+    ]
+    for link in with_effects:
+        # Each figure stands in its source sentence, which the quote keeps.
+        assert f"{abs(link.reported_estimate)}" in link.quote.replace("−", "-")
+        assert link.claim == claim
+    [analysis] = claim.meta_analyses
+    assert (analysis["measure"], analysis["k"], analysis["participants"]) == (
+        "md",
+        2,
+        262,
+    )
+    assert analysis["ci_high"] < 0
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "How big is the effect?" in html
+    assert "Goodwin et al. 2022" in html and "Raison et al. 2023" in html
+    assert "← lower: favours the claim" in html
+    svg = client.get(f"/claims/{claim.slug}/forest/md.svg")
+    assert svg.status_code == 200 and b"Raison et al. 2023" in svg.content
+
+
+def test_a_release_carries_effects_and_meta_analyses(settings, tmp_path):
+    import json
+    import zipfile
+
+    from evidence.releases import release_make
+
+    settings.MEDIA_ROOT = tmp_path
+    claim, first, _ = two_trials()
+    release = release_make()
+    with release.file.open("rb") as handle:
+        archive = zipfile.ZipFile(io.BytesIO(handle.read()))
+    stored = Claim.objects.get(pk=claim.pk).meta_analyses[0]
+    [row] = csv.DictReader(io.StringIO(archive.read("meta_analyses.csv").decode()))
+    assert (row["claim"], row["measure"], row["k"], row["method"]) == (
+        claim.slug,
+        "md",
+        "2",
+        "REML",
+    )
+    assert float(row["i2"]) == pytest.approx(stored["i2"])
+    assert row["links"].startswith(f"{first.pk}:")
+    evidence = list(csv.DictReader(io.StringIO(archive.read("evidence.csv").decode())))
+    assert {row["effect_measure"] for row in evidence} == {"md"}
+    [claim_row] = csv.DictReader(io.StringIO(archive.read("claims.csv").decode()))
+    assert float(claim_row["meta_estimate"]) == pytest.approx(stored["estimate"])
+    data = json.loads(archive.read("data.json"))
+    assert data["meta_analyses"][0]["estimate"] == pytest.approx(stored["estimate"])
+    assert "| `prediction_low` |" in archive.read("README.md").decode()
