@@ -18,9 +18,9 @@ from .models import Evidence
 
 WIDTH = 400
 PAD = 8
-NUMBERS_WIDTH = 170  # the right-hand column of estimates and CIs
+NUMBERS_WIDTH = 172  # the right-hand column of estimates and CIs
 PLOT_LEFT = PAD + 4
-PLOT_RIGHT = WIDTH - NUMBERS_WIDTH
+PLOT_RIGHT = WIDTH - NUMBERS_WIDTH - 12
 ROW_HEIGHT = 62
 TOP = 8
 AXIS_HEIGHT = 84
@@ -59,6 +59,7 @@ def _nice_step(span):
 class ForestRow:
     label: str
     outcome: str
+    outcome_full: str
     estimate: float
     ci_low: float
     ci_high: float
@@ -105,6 +106,7 @@ class Forest:
     prediction: tuple = (0.0, 0.0)
     left_words: str = ""
     right_words: str = ""
+    plot_right: float = 0.0
 
     @property
     def pooled_numbers(self):
@@ -115,7 +117,7 @@ class Forest:
     def pooled_label(self):
         a = self.analysis
         people = f", {a['participants']} participants" if a["participants"] else ""
-        return f"Pooled (random effects), {a['k']} studies{people}"
+        return f"Pooled, {a['k']} studies{people}"
 
     @property
     def heterogeneity(self):
@@ -175,6 +177,7 @@ def _lay_out(forest):
         forest.ticks.append({"x": x_of(tick), "label": f"{tick:g}".replace("-", "−")})
         tick += step
     forest.height = int(forest.axis_y + AXIS_HEIGHT)
+    forest.plot_right = PLOT_RIGHT
     words = SIDE_WORDS.get(forest.favours)
     if words:
         forest.left_words = f"← lower: {words[0]}"
@@ -204,6 +207,7 @@ def claim_forests(claim):
                 ForestRow(
                     label=link.study.citation_short,
                     outcome=_shortened(outcome or "Outcome not named"),
+                    outcome_full=outcome or "Outcome not named",
                     estimate=effect.estimate,
                     ci_low=effect.ci_low,
                     ci_high=effect.ci_high,

@@ -503,3 +503,46 @@ def test_a_release_carries_effects_and_meta_analyses(settings, tmp_path):
     data = json.loads(archive.read("data.json"))
     assert data["meta_analyses"][0]["estimate"] == pytest.approx(stored["estimate"])
     assert "| `prediction_low` |" in archive.read("README.md").decode()
+
+
+# --- The admin ---------------------------------------------------------------------
+
+
+def test_admin_edits_the_effect_in_a_collapsible_fieldset(curator_client):
+    from django.urls import reverse
+
+    link = link_with(status=Status.DRAFT, **REPORTED)
+    page = curator_client.get(reverse("admin:evidence_evidence_change", args=[link.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Effect size" in html and 'name="reported_ci_low"' in html
+    claim_page = curator_client.get(
+        reverse("admin:evidence_claim_change", args=[link.claim.pk])
+    ).content.decode()
+    assert 'name="evidence-0-effect_measure"' in claim_page
+    assert 'name="effect_favours_claim"' in claim_page
+    assert claim_page.count("collapse") >= 1
+
+
+def test_admin_refuses_a_ci_without_its_estimate_with_a_field_error(curator_client):
+    from django.urls import reverse
+
+    link = link_with(status=Status.DRAFT, **REPORTED)
+    url = reverse("admin:evidence_evidence_change", args=[link.pk])
+    form = curator_client.get(url).context["adminform"].form
+    data = {
+        name: "" if value is None else value
+        for name, value in form.initial.items()
+        if not isinstance(value, list)
+    }
+    data.update(
+        claim=link.claim.pk,
+        study=link.study.pk,
+        indirectness_reasons=[],
+        reported_estimate="5",
+    )
+    response = curator_client.post(url, data)
+    assert response.status_code == 200  # the form again, with its errors
+    assert "must contain the estimate" in response.content.decode()
+    link.refresh_from_db()
+    assert link.reported_estimate == -6.6
