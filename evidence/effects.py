@@ -159,10 +159,27 @@ def effect_field_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
             )
     if not errors:
         try:
-            link_effect(values)
-        except EffectInputError as error:
+            effect = link_effect(values)
+        except (EffectInputError, ArithmeticError) as error:
             add("effect_measure", str(error))
+        else:
+            if not _usable(effect):
+                add(
+                    "effect_measure",
+                    "These numbers give no usable effect (an infinite or vanishing "
+                    "standard error); check their scale.",
+                )
     return errors
+
+
+def _usable(effect: Effect) -> bool:
+    """Whether ``effect`` can be shown and pooled without overflowing."""
+    numbers = (effect.estimate, effect.se, effect.ci_low, effect.ci_high)
+    return (
+        all(math.isfinite(value) for value in numbers)
+        and effect.variance > 0
+        and math.isfinite(1 / effect.variance)
+    )
 
 
 def link_participants(values: Mapping[str, Any]) -> int | None:

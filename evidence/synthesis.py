@@ -8,6 +8,7 @@ and releases read it without touching links); :func:`claim_meta_analyses`
 is the typed entry point for rules that need the numbers themselves.
 """
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from itertools import groupby
@@ -17,7 +18,7 @@ from typing import Any
 from django.db.models import F
 
 from .effects import EFFECT_NUMBER_FIELDS, EffectMeasure, link_effect
-from .meta_analysis import MetaAnalysis, meta_analysis_reml
+from .meta_analysis import EffectInputError, MetaAnalysis, meta_analysis_reml
 from .models import Evidence
 
 MEASURE_ORDER = {measure: index for index, measure in enumerate(EffectMeasure.values)}
@@ -62,8 +63,17 @@ def pooled(rows: Iterable[Mapping[str, Any]]) -> list[tuple[MetaAnalysis, list[i
     results = []
     for measure in sorted(by_measure, key=MEASURE_ORDER.get):
         entries = sorted(by_measure[measure], key=itemgetter(0))
-        if len(entries) >= 2:
+        if len(entries) < 2:
+            continue
+        try:
             analysis = meta_analysis_reml([effect for _, effect in entries])
+        except (EffectInputError, ArithmeticError):
+            continue  # numbers the link rules let through but no pooling can use
+        if all(
+            math.isfinite(getattr(analysis, name))
+            for name in POOLED_FIELDS
+            if name not in ("measure", "k", "q_df", "participants", "method")
+        ):
             results.append((analysis, [link_id for link_id, _ in entries]))
     return results
 

@@ -177,6 +177,16 @@ BAD_INPUT = [
     ({"reported_estimate": 1.0}, "effect_measure", "Choose the effect measure"),
     ({**ARMS, **REPORTED}, "reported_estimate", "not both"),
     ({"effect_measure": "hedges"}, "effect_measure", "not a valid choice"),
+    (
+        {**REPORTED, "reported_ci_low": -1e308, "reported_ci_high": 1e308},
+        "effect_measure",
+        "no usable effect",
+    ),
+    (
+        {**ARMS, "mean_treatment": 1e308, "mean_control": -1e308},
+        "effect_measure",
+        "no usable effect",
+    ),
 ]
 
 
