@@ -87,6 +87,10 @@ LINK_FIELDS = [
     "finding",
     "status",
     "retraction_reason",
+    "effect_measure",
+    "reported_estimate",
+    "reported_ci_low",
+    "reported_ci_high",
 ]
 DESIGNS = ["rct", "controlled", "open_label", "naturalistic", "survey", "animal"]
 POPULATIONS = ["clinical", "healthy", "animal", "other"]
@@ -608,6 +612,17 @@ class Writer:
             "finding": f"Soak {RUN}: {self.name} finding {self.rng.randint(1, 10**6)}.",
             "status": status,
         }
+        if self.rng.random() < 0.5:
+            # A reported mean difference: shared claims then get meta-analyses,
+            # which the verification recomputes.
+            estimate = round(self.rng.uniform(-10, 10), 2)
+            half = round(self.rng.uniform(0.5, 5), 2)
+            values.update(
+                effect_measure="md",
+                reported_estimate=estimate,
+                reported_ci_low=round(estimate - half, 2),
+                reported_ci_high=round(estimate + half, 2),
+            )
         response = self.client.call(
             "POST", "/api/v1/evidence/", json=values, expect=(201,)
         )
