@@ -41,8 +41,6 @@ class EffectFavours(models.TextChoices):
     HIGHER = "higher", "Higher values (an effect above no effect supports the claim)"
 
 
-MEASURE_SHORT = {"smd": "SMD", "md": "MD", "log_rr": "log RR", "log_or": "log OR"}
-
 MEAN_FIELDS = ("mean_treatment", "sd_treatment", "mean_control", "sd_control")
 EVENT_FIELDS = ("events_treatment", "events_control")
 N_FIELDS = ("n_treatment", "n_control")

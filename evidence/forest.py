@@ -3,8 +3,9 @@
 One row per pooled study (its estimate and 95% CI, a square whose area is
 its weight, its outcome), the pooled estimate as a diamond with its
 prediction interval, and a line at no effect whose sides say which favours
-the claim. The drawing is narrow (400 units) and stacks each row's text
-above its line, so that on a 375 px phone no text is smaller than 12 px;
+the claim. The drawing is narrow (320 units, 13-unit text) and stacks each
+row's text above its line, so that on a 375 px phone, inside the page's
+margins (about 310 px), no text is smaller than 12 px;
 the same numbers are in a table beside it.
 """
 
@@ -13,18 +14,20 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from .effects import MEASURE_SHORT, EffectMeasure
+from .effects import EffectMeasure
 from .models import Evidence
 
-WIDTH = 400
+WIDTH = 320
 PAD = 8
-NUMBERS_WIDTH = 172  # the right-hand column of estimates and CIs
 PLOT_LEFT = PAD + 4
-PLOT_RIGHT = WIDTH - NUMBERS_WIDTH - 12
-ROW_HEIGHT = 62
+PLOT_RIGHT = WIDTH - PAD - 4
+ROW_HEIGHT = 78
+LINE_OFFSET = 64  # the study's line, below its three lines of text
+POOLED_HEIGHT = 96
+POOLED_LINE_OFFSET = 80
 TOP = 8
 AXIS_HEIGHT = 84
-LABEL_CHARS = 52
+LABEL_CHARS = 44
 LARGEST_SQUARE = 18.0
 SMALLEST_SQUARE = 5.0
 SIDE_WORDS = {
@@ -77,7 +80,7 @@ class ForestRow:
 
     @property
     def line_y(self):
-        return self.top + 46
+        return self.top + LINE_OFFSET
 
     @property
     def corner_x(self):
@@ -122,14 +125,11 @@ class Forest:
     @property
     def heterogeneity(self):
         a = self.analysis
-        return (
-            f"I² = {a['i2']:.0f}%, τ² = {number(a['tau2'])}; "
-            f"prediction {interval(a['prediction_low'], a['prediction_high'])}"
-        )
+        return f"I² = {a['i2']:.0f}%, τ² = {number(a['tau2'])}"
 
     @property
     def pooled_line_y(self):
-        return self.pooled_top + 46
+        return self.pooled_top + POOLED_LINE_OFFSET
 
     @property
     def prediction_interval(self):
@@ -169,7 +169,7 @@ def _lay_out(forest):
         f"{right:.1f},{y:.1f} {centre:.1f},{y + 8:.1f}"
     )
     forest.prediction = (x_of(a["prediction_low"]), x_of(a["prediction_high"]))
-    forest.axis_y = forest.pooled_top + ROW_HEIGHT
+    forest.axis_y = forest.pooled_top + POOLED_HEIGHT
     forest.zero_x = x_of(0.0)
     step = _nice_step(high - low)
     tick = math.ceil(low / step) * step
@@ -222,7 +222,7 @@ def claim_forests(claim):
             _lay_out(
                 Forest(
                     measure=measure,
-                    measure_label=f"{EffectMeasure(measure).label} ({MEASURE_SHORT[measure]})",
+                    measure_label=EffectMeasure(measure).label,
                     analysis=entry,
                     rows=rows,
                     favours=claim.effect_favours_claim,
