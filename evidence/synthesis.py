@@ -4,13 +4,16 @@ Whenever two or more counted links of a claim (published, study not
 retracted) record an effect on the same measure, their effects are pooled by
 random effects (REML, :func:`evidence.meta_analysis.meta_analysis_reml`).
 The result is stored on the claim by ``services.claim_refresh`` (lists, CSVs
-and releases read it without touching links); :func:`claim_meta_analyses`
-is the typed entry point for rules that need the numbers themselves.
+and releases read it without touching links). Rules that need the numbers
+themselves take them from the same computation: :func:`claim_pooled` (what
+``claim_refresh`` computes once and stores), :func:`pooled_by_claim` (the
+bulk refresh) or :func:`claim_meta_analyses`.
 """
 
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -52,9 +55,17 @@ def _rows(links):
     )
 
 
-def pooled(rows: Iterable[Mapping[str, Any]]) -> list[tuple[MetaAnalysis, list[int]]]:
-    """Meta-analyses of one claim's link ``rows``, one per measure with two or
-    more effects, each with the ids of its links in the order of its weights."""
+@dataclass(frozen=True)
+class Pooled:
+    """One meta-analysis with the ids of its links, in the order of its weights."""
+
+    analysis: MetaAnalysis
+    link_ids: tuple[int, ...]
+
+
+def pooled(rows: Iterable[Mapping[str, Any]]) -> list[Pooled]:
+    """Meta-analyses of one claim's counted link ``rows``, one per measure
+    with two or more effects."""
     by_measure = defaultdict(list)
     for row in rows:
         effect = link_effect(row)
@@ -74,48 +85,53 @@ def pooled(rows: Iterable[Mapping[str, Any]]) -> list[tuple[MetaAnalysis, list[i
             for name in POOLED_FIELDS
             if name not in ("measure", "k", "q_df", "participants", "method")
         ):
-            results.append((analysis, [link_id for link_id, _ in entries]))
+            results.append(Pooled(analysis, tuple(link_id for link_id, _ in entries)))
     return results
 
 
-def stored_meta_analyses(rows: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """What a claim stores in ``meta_analyses`` for its counted link ``rows``:
+def pooled_stored(results: Iterable[Pooled]) -> list[dict]:
+    """What a claim stores in ``meta_analyses`` for its pooled ``results``:
     the pooled values, and each link's weight in percent."""
     return [
         {
-            **{name: getattr(analysis, name) for name in POOLED_FIELDS},
+            **{name: getattr(result.analysis, name) for name in POOLED_FIELDS},
             "links": [
                 {"id": link_id, "weight": weight}
-                for link_id, weight in zip(link_ids, analysis.weights, strict=True)
+                for link_id, weight in zip(
+                    result.link_ids, result.analysis.weights, strict=True
+                )
             ],
         }
-        for analysis, link_ids in pooled(rows)
+        for result in results
     ]
+
+
+def stored_meta_analyses(rows: Iterable[Mapping[str, Any]]) -> list[dict]:
+    """:func:`pooled_stored` of a claim's counted link ``rows`` (for checks
+    that recompute stored data from links fetched their own way)."""
+    return pooled_stored(pooled(rows))
+
+
+def claim_pooled(*, claim_id: int) -> list[Pooled]:
+    """The claim's meta-analyses with their links (one query)."""
+    return pooled(_rows(Evidence.objects.filter(claim_id=claim_id).counted()))
 
 
 def claim_meta_analyses(*, claim_id: int) -> list[MetaAnalysis]:
     """The claim's meta-analyses, from its counted links (one query)."""
-    rows = _rows(Evidence.objects.filter(claim_id=claim_id).counted())
-    return [analysis for analysis, _ in pooled(rows)]
+    return [result.analysis for result in claim_pooled(claim_id=claim_id)]
 
 
-def claim_meta_analyses_stored(*, claim_id: int) -> list[dict]:
-    """:func:`stored_meta_analyses` of one claim (one query)."""
-    return stored_meta_analyses(
-        _rows(Evidence.objects.filter(claim_id=claim_id).counted())
-    )
-
-
-def meta_analyses_stored_by_claim(claims) -> dict[int, list[dict]]:
-    """:func:`stored_meta_analyses` of every claim in the ``claims`` queryset
-    that has any, by claim id (one query for all)."""
+def pooled_by_claim(claims) -> dict[int, list[Pooled]]:
+    """:func:`pooled` of every claim in the ``claims`` queryset that has a
+    meta-analysis, by claim id (one query for all)."""
     rows = _rows(Evidence.objects.filter(claim__in=claims.values("pk")).counted())
     return {
-        claim_id: stored
+        claim_id: results
         for claim_id, group in groupby(
             rows.iterator(chunk_size=5000), key=itemgetter("claim_id")
         )
-        if (stored := stored_meta_analyses(group))
+        if (results := pooled(group))
     }
 
 
