@@ -7,7 +7,10 @@ import math
 
 import pytest
 from django.db import IntegrityError, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from evidence.effects import EFFECT_NUMBER_FIELDS, effect_field_errors, link_effect
 from evidence.meta_analysis import effect_md, effect_reported, meta_analysis_reml
 from evidence.models import Claim, Evidence, Status
 from evidence.synthesis import claim_meta_analyses
@@ -557,3 +560,33 @@ def test_admin_refuses_a_ci_without_its_estimate_with_a_field_error(curator_clie
     assert "must contain the estimate" in response.content.decode()
     link.refresh_from_db()
     assert link.reported_estimate == -6.6
+
+
+# --- Properties of the rules ---------------------------------------------------------
+
+numbers = st.one_of(
+    st.none(),
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.integers(min_value=0, max_value=500),
+)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    measure=st.sampled_from(["", "smd", "md", "log_rr", "log_or"]),
+    values=st.fixed_dictionaries({name: numbers for name in EFFECT_NUMBER_FIELDS}),
+)
+def test_whatever_the_rules_accept_gives_a_finite_effect(measure, values):
+    for name in ("n_treatment", "n_control", "events_treatment", "events_control"):
+        if values[name] is not None:
+            values[name] = abs(int(values[name]))
+    values["effect_measure"] = measure
+    if effect_field_errors(values):
+        return
+    effect = link_effect(values)
+    if not measure:
+        assert effect is None
+        return
+    assert effect.measure == measure
+    assert math.isfinite(effect.estimate) and effect.se > 0
+    assert effect.ci_low <= effect.estimate <= effect.ci_high
