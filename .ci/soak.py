@@ -87,6 +87,10 @@ LINK_FIELDS = [
     "finding",
     "status",
     "retraction_reason",
+    "effect_measure",
+    "reported_estimate",
+    "reported_ci_low",
+    "reported_ci_high",
 ]
 DESIGNS = ["rct", "controlled", "open_label", "naturalistic", "survey", "animal"]
 POPULATIONS = ["clinical", "healthy", "animal", "other"]
@@ -608,6 +612,17 @@ class Writer:
             "finding": f"Soak {RUN}: {self.name} finding {self.rng.randint(1, 10**6)}.",
             "status": status,
         }
+        if self.rng.random() < 0.5:
+            # A reported mean difference: shared claims then get meta-analyses,
+            # which the verification recomputes.
+            estimate = round(self.rng.uniform(-10, 10), 2)
+            half = round(self.rng.uniform(0.5, 5), 2)
+            values.update(
+                effect_measure="md",
+                reported_estimate=estimate,
+                reported_ci_low=round(estimate - half, 2),
+                reported_ci_high=round(estimate + half, 2),
+            )
         response = self.client.call(
             "POST", "/api/v1/evidence/", json=values, expect=(201,)
         )
@@ -914,9 +929,11 @@ class Reader:
 def verify(ledger, usernames, run_title):
     """Compare the database with the ledgers; return a list of differences."""
     from evidence.certainty import LinkAppraisal, certainty_assess
+    from evidence.effects import EFFECT_NUMBER_FIELDS
     from evidence.models import Claim, Evidence
     from evidence.profile import empty_counts, evidence_profile
     from evidence.services import stored_assessment
+    from evidence.synthesis import stored_meta_analyses
     from studies.models import Study
 
     problems = []
@@ -982,11 +999,19 @@ def verify(ledger, usernames, run_title):
     # recomputation from its links, counted here in plain Python.
     checked = 0
     for claim in Claim.objects.prefetch_related("evidence__study", "versions"):
-        counts, appraisals = empty_counts(), []
+        counts, appraisals, effect_rows = empty_counts(), [], []
         for link in claim.evidence.all():
             if link.status != "published" or link.study.retracted:
                 continue
             counts[link.evidence_type][link.direction] += 1
+            effect_rows.append(
+                {
+                    "id": link.pk,
+                    "effect_measure": link.effect_measure,
+                    **{name: getattr(link, name) for name in EFFECT_NUMBER_FIELDS},
+                    "study_sample_size": link.study.sample_size,
+                }
+            )
             appraisals.append(
                 LinkAppraisal(
                     evidence_type=link.evidence_type,
@@ -1006,6 +1031,10 @@ def verify(ledger, usernames, run_title):
         computed = certainty_assess(appraisals, strength=profile.strength)
         expected = stored_assessment(claim=claim, profile=profile, computed=computed)
         same("claim", claim.slug, {name: getattr(claim, name) for name in expected}, expected, "recomputed from its links:")  # fmt: skip
+        expected_meta = stored_meta_analyses(
+            sorted(effect_rows, key=lambda row: row["id"])
+        )
+        same("claim", claim.slug, {"meta_analyses": claim.meta_analyses}, {"meta_analyses": expected_meta}, "recomputed from its links:")  # fmt: skip
         versions = sorted(claim.versions.all(), key=lambda version: version.number)
         numbers = [version.number for version in versions]
         if numbers != list(range(1, len(numbers) + 1)) or claim.version != len(numbers):

@@ -417,5 +417,6 @@ SPECTACULAR_SETTINGS = {
         "PopulationEnum": "studies.models.Population",
         "CertaintyEnum": "evidence.models.Certainty",
         "DomainRatingEnum": "evidence.models.DomainRating",
+        "EffectMeasureEnum": "evidence.effects.EffectMeasure",
     },
 }

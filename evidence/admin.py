@@ -350,16 +350,44 @@ class ModeratedAdmin(HistoryAdmin):
         return TemplateResponse(request, "admin/evidence/retract.html", context)
 
 
+EFFECT_FIELDSET = (
+    "Effect size",
+    {
+        "fields": [
+            "outcome",
+            ("comparator", "timepoint"),
+            "effect_measure",
+            ("mean_treatment", "sd_treatment", "n_treatment", "events_treatment"),
+            ("mean_control", "sd_control", "n_control", "events_control"),
+            ("reported_estimate", "reported_ci_low", "reported_ci_high"),
+        ],
+        "classes": ["collapse"],
+        "description": "Optional, for a study that measured an outcome against a "
+        "comparator: the measure with either both arms' data (means, SDs and n "
+        "for smd and md; events and n for log_rr and log_or) or the reported "
+        "estimate with its 95% CI (log scale for ratios). Treatment minus control.",
+    },
+)
+
+
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     form = EvidenceInlineForm
     extra = 0
     can_delete = False  # links are removed (or retracted) from their own page
-    fields = [
-        ("study", "evidence_type", "direction", "status"),
-        "finding",
-        "quote",
-        "loaded_updated",
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("study", "evidence_type", "direction", "status"),
+                    "finding",
+                    "quote",
+                    "loaded_updated",
+                ]
+            },
+        ),
+        EFFECT_FIELDSET,
     ]
     show_change_link = True
 
@@ -411,6 +439,7 @@ class ClaimAdmin(ModeratedAdmin):
                     "topic",
                     "status",
                     "description",
+                    "effect_favours_claim",
                     "loaded_updated",
                 ]
             },
@@ -607,6 +636,7 @@ class EvidenceAdmin(ModeratedAdmin):
                 "when they hold for most of its best studies; see the README.",
             },
         ),
+        EFFECT_FIELDSET,
         (
             "Review",
             {

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from config.api import MovedPermanently, PublicReadViewSet
 
 from . import rows
+from .effects import EFFECT_CSV_COLUMNS, effect_cells
 from .exports import claim_va_statement
 from .filters import ClaimFilterSet, EvidenceFilterSet
 from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision
@@ -32,6 +33,7 @@ from .serializers import (
     RevisionReviewSerializer,
     RevisionSerializer,
 )
+from .synthesis import FLAT_COLUMNS, flat_meta_analysis
 from .workflow import (
     item_remove,
     needs_revision,
@@ -167,6 +169,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         "strength",
         "strength_score",
         "updated",
+        *(column for column, _ in FLAT_COLUMNS),
     ]
 
     def get_queryset(self):
@@ -292,6 +295,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
             profile.strength,
             profile.score,
             claim.updated.isoformat(),
+            *flat_meta_analysis(claim.meta_analyses),
         ]
 
 
@@ -323,6 +327,7 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
         "status",
         "created",
         "updated",
+        *(column for column, _ in EFFECT_CSV_COLUMNS),
     ]
 
     def get_queryset(self):
@@ -357,6 +362,7 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
             link.status,
             link.created.isoformat(),
             link.updated.isoformat(),
+            *effect_cells(link.effect),
         ]
 
 

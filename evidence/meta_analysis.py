@@ -46,6 +46,8 @@ class Effect:
     measure: str
     estimate: float
     se: float
+    # People in the study's two arms, where known (not part of the arithmetic).
+    participants: int | None = None
 
     @property
     def variance(self) -> float:
@@ -79,6 +81,9 @@ class MetaAnalysis:
     prediction_low: float
     prediction_high: float
     weights: tuple[float, ...]
+    # The studies' participants, summed over those that report them (None
+    # when none does).
+    participants: int | None = None
     method: str = "REML"
 
     @property
@@ -277,6 +282,7 @@ def meta_analysis_reml(effects: Sequence[Effect]) -> MetaAnalysis:
     )
     i2 = 100 * tau2 / (tau2 + typical_variance)
     prediction_half_width = Z_95 * math.sqrt(tau2 + se**2)
+    known = [effect.participants for effect in effects if effect.participants]
     return MetaAnalysis(
         measure=measures.pop(),
         k=k,
@@ -293,4 +299,5 @@ def meta_analysis_reml(effects: Sequence[Effect]) -> MetaAnalysis:
         prediction_low=estimate - prediction_half_width,
         prediction_high=estimate + prediction_half_width,
         weights=tuple(100 * w / total for w in weights),
+        participants=sum(known) if known else None,
     )

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from studies.models import errors_moved_to_fields, validate_not_blank
 
+from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
 from .profile import counts_from_rows, empty_counts, evidence_profile
 
 STATEMENT_MAX_LENGTH = 1000
@@ -173,6 +174,17 @@ class Claim(models.Model):
         editable=False,
     )
     certainty_rank = models.PositiveSmallIntegerField(default=1, editable=False)
+    effect_favours_claim = models.CharField(
+        max_length=10,
+        choices=EffectFavours.choices,
+        blank=True,
+        help_text="Which side of no effect supports the claim: lower (e.g. less "
+        "depression) or higher values of the links' effect sizes.",
+    )
+    # Random-effects meta-analyses of the counted links' effects, one per
+    # measure shared by two or more links (evidence/synthesis.py), kept in
+    # step by services.claim_refresh like the profile.
+    meta_analyses = models.JSONField(default=list, editable=False)
     version = models.PositiveIntegerField(
         default=0,
         editable=False,
@@ -191,6 +203,7 @@ class Claim(models.Model):
             "certainty_steps",
             "certainty",
             "certainty_rank",
+            "meta_analyses",
             "version",
         ]
     )
@@ -214,6 +227,10 @@ class Claim(models.Model):
                 name="claim_certainty_override_has_reason",
                 violation_error_code="override_without_reason",
                 violation_error_message="Give the reason for overriding the computed certainty.",
+            ),
+            models.CheckConstraint(
+                condition=Q(effect_favours_claim__in=["", *EffectFavours.values]),
+                name="claim_effect_favours_valid",
             ),
         ]
         indexes = [
@@ -326,6 +343,79 @@ class EvidenceQuerySet(models.QuerySet):
         return counts_from_rows(self.profile_rows())
 
 
+def _none_of(*names):
+    return Q(**{f"{name}__isnull": True for name in names})
+
+
+# The database's copy of the effect rules of evidence/effects.py (which give
+# the field-level messages first): a write that skips validation still cannot
+# store an effect that no formula accepts.
+EFFECT_CONSTRAINTS = [
+    models.CheckConstraint(
+        condition=Q(effect_measure__in=["", *EffectMeasure.values]),
+        name="evidence_effect_measure_valid",
+    ),
+    models.CheckConstraint(
+        condition=~Q(effect_measure="")
+        | _none_of(
+            "mean_treatment",
+            "sd_treatment",
+            "n_treatment",
+            "events_treatment",
+            "mean_control",
+            "sd_control",
+            "n_control",
+            "events_control",
+            "reported_estimate",
+            "reported_ci_low",
+            "reported_ci_high",
+        ),
+        name="evidence_effect_numbers_need_measure",
+    ),
+    models.CheckConstraint(
+        condition=~Q(effect_measure__in=["smd", "md"])
+        | _none_of("events_treatment", "events_control"),
+        name="evidence_effect_continuous_without_events",
+    ),
+    models.CheckConstraint(
+        condition=~Q(effect_measure__in=["log_rr", "log_or"])
+        | _none_of("mean_treatment", "sd_treatment", "mean_control", "sd_control"),
+        name="evidence_effect_binary_without_means",
+    ),
+    models.CheckConstraint(
+        condition=(Q(sd_treatment__isnull=True) | Q(sd_treatment__gte=0))
+        & (Q(sd_control__isnull=True) | Q(sd_control__gte=0)),
+        name="evidence_effect_sd_not_negative",
+    ),
+    models.CheckConstraint(
+        condition=(Q(n_treatment__isnull=True) | Q(n_treatment__gte=2))
+        & (Q(n_control__isnull=True) | Q(n_control__gte=2)),
+        name="evidence_effect_n_at_least_two",
+    ),
+    models.CheckConstraint(
+        condition=(
+            Q(events_treatment__isnull=True)
+            | Q(n_treatment__isnull=False, events_treatment__lte=F("n_treatment"))
+        )
+        & (
+            Q(events_control__isnull=True)
+            | Q(n_control__isnull=False, events_control__lte=F("n_control"))
+        ),
+        name="evidence_effect_events_within_n",
+    ),
+    models.CheckConstraint(
+        condition=_none_of("reported_estimate", "reported_ci_low", "reported_ci_high")
+        | Q(
+            reported_estimate__isnull=False,
+            reported_ci_low__lt=F("reported_ci_high"),
+            reported_ci_low__lte=F("reported_estimate"),
+            reported_ci_high__gte=F("reported_estimate"),
+        ),
+        name="evidence_effect_ci_contains_estimate",
+    ),
+]
+
+
 class Evidence(models.Model):
     """One graded link between a claim and a study."""
 
@@ -383,6 +473,41 @@ class Evidence(models.Model):
     dose_response = models.BooleanField(
         default=False, help_text="A dose-response gradient: a reason to trust it more."
     )
+    # The effect size (evidence/effects.py): one outcome per link, the one
+    # that bears on the claim; from arm data or a reported estimate.
+    outcome = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The outcome the effect is on, e.g. depression severity (MADRS).",
+    )
+    comparator = models.CharField(
+        max_length=200, blank=True, help_text="e.g. placebo, waiting list, 1 mg"
+    )
+    timepoint = models.CharField(
+        max_length=100, blank=True, help_text="e.g. week 3 after dosing"
+    )
+    effect_measure = models.CharField(
+        max_length=10,
+        choices=EffectMeasure.choices,
+        blank=True,
+        help_text="Treatment minus control; ratios on the log scale.",
+    )
+    mean_treatment = models.FloatField(null=True, blank=True)
+    sd_treatment = models.FloatField(null=True, blank=True)
+    n_treatment = models.PositiveIntegerField(null=True, blank=True)
+    events_treatment = models.PositiveIntegerField(null=True, blank=True)
+    mean_control = models.FloatField(null=True, blank=True)
+    sd_control = models.FloatField(null=True, blank=True)
+    n_control = models.PositiveIntegerField(null=True, blank=True)
+    events_control = models.PositiveIntegerField(null=True, blank=True)
+    reported_estimate = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Instead of arm data: the estimate the study reports, on the "
+        "measure's scale (log scale for ratios), with its 95% CI.",
+    )
+    reported_ci_low = models.FloatField(null=True, blank=True)
+    reported_ci_high = models.FloatField(null=True, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -424,6 +549,7 @@ class Evidence(models.Model):
             models.CheckConstraint(
                 condition=~Q(finding=""), name="evidence_finding_not_empty"
             ),
+            *EFFECT_CONSTRAINTS,
         ]
         indexes = [
             models.Index(
@@ -451,6 +577,17 @@ class Evidence(models.Model):
     def clean_fields(self, exclude=None):
         self.finding = (self.finding or "").strip()
         super().clean_fields(exclude=exclude)
+
+    def clean(self):
+        super().clean()
+        errors = effect_field_errors(self.__dict__)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def effect(self):
+        """The link's :class:`~evidence.meta_analysis.Effect`, or ``None``."""
+        return link_effect(self.__dict__)
 
     @classmethod
     def from_db(cls, db, field_names, values):

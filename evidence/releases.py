@@ -19,7 +19,9 @@ from django.db import connection, transaction
 from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 
+from .effects import EFFECT_CSV_COLUMNS, effect_cells
 from .models import Claim, ClaimVersion, Evidence, Release
+from .synthesis import FLAT_COLUMNS, POOLED_FIELDS, flat_meta_analysis
 
 CHUNK_ROWS = 2000
 
@@ -42,6 +44,7 @@ CLAIM_COLUMNS = [
     ("evidence_count", "Counted evidence links (published, study not retracted)"),
     ("version", "Number of the claim's latest published version"),
     ("updated", "When the claim was last changed (ISO 8601)"),
+    *FLAT_COLUMNS,
 ]
 EVIDENCE_COLUMNS = [
     ("id", "Evidence link identifier"),
@@ -66,6 +69,34 @@ EVIDENCE_COLUMNS = [
         "yes if the study was retracted (the link is then not counted)",
     ),
     ("updated", "When the link was last changed (ISO 8601)"),
+    ("outcome", "The outcome of the effect, e.g. depression severity (MADRS)"),
+    ("comparator", "What the treatment was compared with"),
+    ("timepoint", "When the outcome was measured"),
+    *EFFECT_CSV_COLUMNS,
+]
+META_ANALYSIS_COLUMNS = [
+    ("claim", "Slug of the claim"),
+    *(
+        (name, meaning)
+        for name, meaning in (
+            ("measure", "smd, md, log_rr or log_or"),
+            ("k", "Number of pooled links"),
+            ("participants", "Participants of the pooled studies that report them"),
+            ("estimate", "Pooled estimate (random effects, REML)"),
+            ("se", "Standard error of the pooled estimate"),
+            ("ci_low", "Wald 95% CI, lower bound"),
+            ("ci_high", "Wald 95% CI, upper bound"),
+            ("tau2", "Between-study variance tau² (REML)"),
+            ("i2", "I² in percent, from tau² (as metafor)"),
+            ("q", "Cochran's Q"),
+            ("q_df", "Degrees of freedom of Q"),
+            ("q_p", "p-value of Q"),
+            ("prediction_low", "95% prediction interval, lower bound"),
+            ("prediction_high", "95% prediction interval, upper bound"),
+            ("method", "REML"),
+        )
+    ),
+    ("links", "Pooled evidence link ids with their weights in percent, 'id:weight; …'"),
 ]
 VERSION_COLUMNS = [
     ("claim", "Slug of the claim"),
@@ -96,6 +127,7 @@ def _claim_row(claim):
         claim.evidence_count,
         claim.version,
         claim.updated.isoformat(),
+        *flat_meta_analysis(claim.meta_analyses),
     ]
 
 
@@ -117,7 +149,29 @@ def _evidence_row(link):
         _yes(link.dose_response),
         _yes(link.study.retracted),
         link.updated.isoformat(),
+        link.outcome,
+        link.comparator,
+        link.timepoint,
+        *effect_cells(link.effect),
     ]
+
+
+class _MetaAnalyses:
+    """One row per published claim and pooled measure, read like a queryset."""
+
+    def __init__(self, claims):
+        self.claims = claims.only("slug", "meta_analyses")
+
+    def iterator(self, chunk_size):
+        for claim in self.claims.iterator(chunk_size=chunk_size):
+            for entry in claim.meta_analyses:
+                yield claim.slug, entry
+
+
+def _meta_analysis_row(item):
+    slug, entry = item
+    links = "; ".join(f"{link['id']}:{link['weight']:.2f}" for link in entry["links"])
+    return [slug, *(entry[name] for name in POOLED_FIELDS), links]
 
 
 def _version_row(version):
@@ -152,6 +206,11 @@ def release_querysets():
             VERSION_COLUMNS,
             _version_row,
         ),
+        "meta_analyses": (
+            _MetaAnalyses(claims),
+            META_ANALYSIS_COLUMNS,
+            _meta_analysis_row,
+        ),
     }
 
 
@@ -165,7 +224,8 @@ def _readme(name, licence, counts):
         "Counts: "
         + ", ".join(f"{number} {kind}" for kind, number in counts.items())
         + ".\n",
-        "Files: claims.csv, studies.csv, evidence.csv, versions.csv (UTF-8, comma-separated, "
+        "Files: claims.csv, studies.csv, evidence.csv, versions.csv, meta_analyses.csv "
+        "(UTF-8, comma-separated, "
         "header row), data.json (the same records in one JSON document), SHA256SUMS "
         "(check with `sha256sum -c SHA256SUMS`).\n",
     ]
@@ -174,6 +234,7 @@ def _readme(name, licence, counts):
         ("studies.csv", STUDY_COLUMNS),
         ("evidence.csv", EVIDENCE_COLUMNS),
         ("versions.csv", VERSION_COLUMNS),
+        ("meta_analyses.csv", META_ANALYSIS_COLUMNS),
     ):
         rows = "\n".join(f"| `{column}` | {meaning} |" for column, meaning in columns)
         sections.append(f"## {kind}\n\n| column | meaning |\n|---|---|\n{rows}\n")

@@ -17,10 +17,11 @@ from rest_framework.reverse import reverse
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
+from .effects import effect_data, link_effect
 from .serializers import EvidenceSerializer
 
 # Fields with a shape of their own; every other field is a column.
-EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by")
+EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by", "effect")
 STUDY_SPECIAL = ("citation", "links")
 # What Study's display properties (citation, source_url) read.
 STUDY_PROPERTY_COLUMNS = ("title", "authors", "authors_et_al", "year", "journal")
@@ -156,6 +157,9 @@ def evidence_data(rows, request):
                 item[name] = brief
             elif name == "added_by":
                 item[name] = _user_name(row)
+            elif name == "effect":
+                # The row holds every effect field: they are plain columns.
+                item[name] = effect_data(link_effect(row))
             else:
                 field = evidence_fields[name]
                 value = row[field.source]

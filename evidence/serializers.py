@@ -7,16 +7,19 @@ from config.api import ModelValidationMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
+from .effects import EFFECT_FIELDS, effect_data
 from .models import (
     Certainty,
     Claim,
     ClaimVersion,
+    EffectMeasure,
     Evidence,
     IndirectnessReason,
     Release,
     Revision,
 )
 from .services import version_links
+from .synthesis import public_meta_analyses
 from .workflow import is_editor, status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
@@ -102,6 +105,48 @@ class ClaimLinksSerializer(serializers.Serializer):
     )
 
 
+class EffectSerializer(serializers.Serializer):
+    measure = serializers.ChoiceField(choices=EffectMeasure.choices)
+    estimate = serializers.FloatField(
+        help_text="Treatment minus control, on the measure's scale (log scale for ratios)."
+    )
+    se = serializers.FloatField(help_text="Standard error of the estimate.")
+    ci_low = serializers.FloatField(help_text="95% CI, estimate − 1.96 SE.")
+    ci_high = serializers.FloatField(help_text="95% CI, estimate + 1.96 SE.")
+
+
+class MetaAnalysisLinkSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the evidence link.")
+    weight = serializers.FloatField(help_text="Its weight in the pooled estimate, %.")
+
+
+class MetaAnalysisSerializer(serializers.Serializer):
+    measure = serializers.ChoiceField(choices=EffectMeasure.choices)
+    k = serializers.IntegerField(help_text="Number of pooled links (studies).")
+    participants = serializers.IntegerField(
+        allow_null=True,
+        help_text="Participants of the pooled studies that report them (arms' n, "
+        "else the study's sample size); null when none does.",
+    )
+    estimate = serializers.FloatField(help_text="Pooled estimate (random effects).")
+    se = serializers.FloatField()
+    ci_low = serializers.FloatField(help_text="Wald 95% CI.")
+    ci_high = serializers.FloatField()
+    tau2 = serializers.FloatField(help_text="Between-study variance τ² (REML).")
+    i2 = serializers.FloatField(
+        help_text="I² in percent (0–100), from τ² as metafor computes it."
+    )
+    q = serializers.FloatField(help_text="Cochran's Q.")
+    q_df = serializers.IntegerField(help_text="Degrees of freedom of Q (k − 1).")
+    q_p = serializers.FloatField(help_text="p-value of Q.")
+    prediction_low = serializers.FloatField(
+        help_text="95% prediction interval for the effect in a new study."
+    )
+    prediction_high = serializers.FloatField()
+    method = serializers.ChoiceField(choices=["REML"])
+    links = MetaAnalysisLinkSerializer(many=True)
+
+
 class CertaintyOverrideSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Certainty.choices)
     reason = serializers.CharField()
@@ -170,6 +215,36 @@ GRADE_FIELDS_HELP = {
     "dose_response": "A dose-response gradient: a reason to trust the evidence more.",
 }
 
+_ARM = "Arm data: give all of it for both arms, for a measure of its kind"
+EFFECT_FIELDS_HELP = {
+    "outcome": "The outcome of the effect, e.g. depression severity (MADRS).",
+    "comparator": "What the treatment is compared with, e.g. placebo.",
+    "timepoint": "When the outcome was measured, e.g. week 3.",
+    "effect_measure": (
+        "smd (Hedges' g), md (mean difference), log_rr or log_or; treatment minus "
+        "control. Needs arm data or a reported estimate."
+    ),
+    **{
+        f"{what}_{arm}": f"{_ARM} ({kind})."
+        for what, kind in (
+            ("mean", "smd, md"),
+            ("sd", "smd, md; not negative"),
+            ("events", "log_rr, log_or; at most the arm's n"),
+        )
+        for arm in ("treatment", "control")
+    },
+    **{
+        f"n_{arm}": "Participants in the arm (at least 2); may accompany a reported estimate."
+        for arm in ("treatment", "control")
+    },
+    "reported_estimate": (
+        "Instead of arm data: the reported estimate on the measure's scale (log "
+        "scale for ratios), inside its 95% CI."
+    ),
+    "reported_ci_low": "Lower bound of the reported 95% CI.",
+    "reported_ci_high": "Upper bound of the reported 95% CI.",
+}
+
 WORKFLOW_FIELDS_HELP = {
     "status": "draft, in_review (curators); published, retracted (editors).",
     "review_comment": "An editor's note when sending the item back to draft.",
@@ -206,6 +281,10 @@ class EvidenceSerializer(
         allow_null=True,
         help_text="Who added the link; null when not recorded (seed data, deleted users).",
     )
+    effect = serializers.SerializerMethodField(
+        help_text="The effect computed from the arm data or the reported estimate; "
+        "null when the link records none."
+    )
 
     class Meta:
         model = Evidence
@@ -227,6 +306,8 @@ class EvidenceSerializer(
             "publication_bias",
             "large_effect",
             "dose_response",
+            *EFFECT_FIELDS,
+            "effect",
             "status",
             "review_comment",
             "retraction_reason",
@@ -237,8 +318,16 @@ class EvidenceSerializer(
         read_only_fields = ["added_by", "created", "updated"]
         extra_kwargs = {
             name: {"help_text": text}
-            for name, text in {**GRADE_FIELDS_HELP, **WORKFLOW_FIELDS_HELP}.items()
+            for name, text in {
+                **GRADE_FIELDS_HELP,
+                **WORKFLOW_FIELDS_HELP,
+                **EFFECT_FIELDS_HELP,
+            }.items()
         }
+
+    @extend_schema_field(EffectSerializer(allow_null=True))
+    def get_effect(self, evidence):
+        return effect_data(evidence.effect)
 
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
@@ -260,6 +349,10 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
     )
     evidence_summary = serializers.SerializerMethodField()
     certainty_detail = serializers.SerializerMethodField()
+    meta_analyses = serializers.SerializerMethodField(
+        help_text="A random-effects meta-analysis (REML) per effect measure shared "
+        "by two or more counted links; empty when there is none."
+    )
     links = serializers.SerializerMethodField()
 
     class Meta:
@@ -277,6 +370,8 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             "certainty_override",
             "certainty_override_reason",
             "evidence_summary",
+            "effect_favours_claim",
+            "meta_analyses",
             "version",
             "links",
             "created",
@@ -298,6 +393,10 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             },
             "version": {
                 "help_text": "Number of the latest published version (0: never published)."
+            },
+            "effect_favours_claim": {
+                "help_text": "Which side of no effect supports the claim: lower or "
+                "higher values of the effect (empty: not stated)."
             },
         }
 
@@ -322,6 +421,10 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
     @extend_schema_field(CertaintyDetailSerializer)
     def get_certainty_detail(self, claim):
         return certainty_detail(claim)
+
+    @extend_schema_field(MetaAnalysisSerializer(many=True))
+    def get_meta_analyses(self, claim):
+        return public_meta_analyses(claim.meta_analyses)
 
     @extend_schema_field(EvidenceSummarySerializer)
     def get_evidence_summary(self, claim):

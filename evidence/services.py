@@ -16,6 +16,7 @@ from django.db.models import Count
 from .certainty import LEVEL_RANK, LinkAppraisal, certainty_assess
 from .models import Claim, ClaimVersion, Evidence, Status
 from .profile import counts_from_rows, evidence_profile
+from .synthesis import claim_pooled, pooled_by_claim, pooled_stored
 
 # A full snapshot of the links every this many versions; the ones between
 # store only what changed.
@@ -114,6 +115,9 @@ def claim_refresh(*, claim_id):
     )
     computed = certainty_assess(_appraisals(claim_id), strength=profile.strength)
     fields = stored_assessment(claim=claim, profile=profile, computed=computed)
+    # The pooled effects (evidence/synthesis.py), computed once here.
+    pooled = claim_pooled(claim_id=claim_id)
+    fields["meta_analyses"] = pooled_stored(pooled)
     Claim.objects.filter(pk=claim_id).update(**fields)
     for name, value in fields.items():
         setattr(claim, name, value)
@@ -157,6 +161,7 @@ def claims_refresh_all(*, claim_ids=None):
         certainties[claim_id] = certainty_assess(
             links, strength=profiles[claim_id].strength
         )
+    pooled = pooled_by_claim(claims)
     fields = {}
     for claim in locked:
         profile = profiles[claim.pk]
@@ -164,6 +169,7 @@ def claims_refresh_all(*, claim_ids=None):
             [], strength=profile.strength
         )
         fields = stored_assessment(claim=claim, profile=profile, computed=computed)
+        fields["meta_analyses"] = pooled_stored(pooled.get(claim.pk, []))
         for name, value in fields.items():
             setattr(claim, name, value)
     if locked:

@@ -9,6 +9,11 @@ urlpatterns = [
     path("claims/", views.ClaimListView.as_view(), name="claim-list"),
     path("claims/<slug:slug>/", views.ClaimDetailView.as_view(), name="claim-detail"),
     path(
+        "claims/<slug:slug>/forest/<str:measure>.svg",
+        views.claim_forest_svg,
+        name="claim-forest",
+    ),
+    path(
         "claims/<slug:slug>/v/<int:number>/",
         views.ClaimVersionView.as_view(),
         name="claim-version",

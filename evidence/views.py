@@ -2,8 +2,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
-from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+)
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.views.generic import DetailView, ListView
 from django_filters.views import FilterView
 
@@ -11,6 +17,7 @@ from config.pagination import CachedCountPaginator, CachedPagePaginator
 from studies.models import Population
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
+from .forest import claim_forests
 from .models import (
     Claim,
     ClaimSlugAlias,
@@ -259,6 +266,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             if latest
             else None,
             timeline=claim_timeline(self.object.pk),
+            forests=claim_forests(self.object),
             filter=self.filterset,
             groups=groups,
             profile=self.object.profile,
@@ -277,6 +285,26 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         if filters_invalid(self.filterset):
             response_kwargs.setdefault("status", 400)
         return super().render_to_response(context, **response_kwargs)
+
+
+def claim_forest_svg(request, slug, measure):
+    """A published claim's forest plot for one measure, as a standalone SVG."""
+    claim = get_object_or_404(Claim.objects.published(), slug=slug)
+    forest = next(
+        (forest for forest in claim_forests(claim) if forest.measure == measure), None
+    )
+    if forest is None:
+        raise Http404("This claim has no meta-analysis on that measure.")
+    svg = render_to_string("evidence/forest_plot.svg", {"forest": forest})
+    response = HttpResponse(
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + svg,
+        content_type="image/svg+xml; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="{claim.slug[:80]}-forest-{measure}.svg"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class ClaimVersionView(ClaimAddressMixin, DetailView):

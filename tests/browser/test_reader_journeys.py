@@ -32,6 +32,9 @@ PAGES = {
     ),
     "claims with a bad filter": lambda: "/claims/?evidence_type=bogus",
     "claim": claim_url,
+    "claim with a forest plot": lambda: claim_url(
+        "full-dose-psilocybin-therapy-reduces-depression"
+    ),
     "claim filtered": lambda: claim_url() + "?evidence_type=controlled&year_min=abc",
     "studies": lambda: "/studies/",
     "study": first_study_url,
@@ -250,3 +253,24 @@ def test_reader_narrows_a_claims_evidence_to_recent_years_with_a_clean_url(tab):
         assert shown == sorted(shown, reverse=True)
     assert len(tab.page.locator(".evidence-item").all()) == expected.count()
     tab.assert_no_console_errors()
+
+
+def test_forest_plot_text_is_at_least_12_px_on_a_phone(open_tab):
+    phone = open_tab(viewport=PHONE)
+    phone.goto(claim_url("full-dose-psilocybin-therapy-reduces-depression"))
+    svg = phone.page.locator(".forest__svg")
+    assert svg.count() == 1
+    # The smallest rendered text of the drawing, in CSS pixels.
+    smallest = phone.page.evaluate(
+        """() => {
+            const svg = document.querySelector('.forest__svg');
+            const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+            const sizes = [...svg.querySelectorAll('text')].map(
+                (text) => parseFloat(getComputedStyle(text).fontSize) * scale
+            );
+            return Math.min(...sizes);
+        }"""
+    )
+    assert smallest >= 12, f"forest plot text {smallest:.1f}px on a phone"
+    download = phone.page.get_by_role("link", name="Download the plot (SVG)")
+    assert download.get_attribute("href").endswith("/forest/md.svg")

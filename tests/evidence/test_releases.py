@@ -42,6 +42,7 @@ def test_a_release_holds_the_published_record_with_certainty_and_versions():
             "studies.csv",
             "evidence.csv",
             "versions.csv",
+            "meta_analyses.csv",
             "data.json",
             "README.md",
             "LICENSE",

@@ -63,6 +63,30 @@ def _grade_fields(row):
     }
 
 
+def _effects():
+    """Effect sizes of seed links, (study, claim) → fields: only figures a
+    source states, with the source's sentence as the link's quote (see
+    effects.csv's ``source`` column and the README)."""
+    effects = {}
+    for row in _read_csv("effects.csv"):
+        effects[row["study"], row["claim"]] = {
+            "outcome": row["outcome"],
+            "comparator": row["comparator"],
+            "timepoint": row["timepoint"],
+            "effect_measure": row["effect_measure"],
+            "quote": row["quote"],
+            **{
+                name: float(row[name]) if row[name] else None
+                for name in ("reported_estimate", "reported_ci_low", "reported_ci_high")
+            },
+            **{
+                name: int(row[name]) if row[name] else None
+                for name in ("n_treatment", "n_control")
+            },
+        }
+    return effects
+
+
 def _save_if_changed(instance, values):
     """Apply ``values``; save only when one of them differs. Returns the outcome."""
     changed = [
@@ -117,6 +141,7 @@ class Command(BaseCommand):
                         "statement": row["statement"],
                         "description": row["description"],
                         "topic": row["topic"],
+                        "effect_favours_claim": row.get("effect_favours_claim", ""),
                         "status": Status.PUBLISHED,
                     },
                 )
@@ -142,6 +167,7 @@ class Command(BaseCommand):
         return studies
 
     def _load_links(self, claims, studies, tally):
+        effects = _effects()
         for row in _read_csv("evidence.csv"):
             claim, study = claims[row["claim"]], studies[row["study"]]
             link = Evidence.objects.filter(
@@ -155,6 +181,7 @@ class Command(BaseCommand):
                     "finding": row["finding"],
                     "status": Status.PUBLISHED,
                     **_grade_fields(row),
+                    **effects.get((row["study"], row["claim"]), {}),
                 },
             )
             tally[outcome] += 1
