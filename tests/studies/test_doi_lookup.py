@@ -120,7 +120,7 @@ def test_unknown_doi_says_so_and_links_to_the_add_form(curator_client, crossref)
     ("failure", "reason"),
     [
         (httpx2.ReadTimeout, "it did not answer in time"),
-        (httpx2.ConnectError, "ConnectError"),
+        (httpx2.ConnectError, "this server has no network connection to it"),
         (503, "it answered 503"),
     ],
 )

@@ -97,7 +97,11 @@ def test_file_over_the_upload_limit_is_refused_naming_the_command(curator_client
         ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is a PNG image"),
         ("table.csv", b"title,year,doi\nA,2020,10.1/x\n", "spreadsheet (CSV)"),
         ("empty.bib", b"", "The submitted file is empty."),
-        ("broken.ris", b"TY  - JOUR\nTI  - One\n", "Line 1: this RIS record has no"),
+        (
+            "broken.ris",
+            b"TY  - JOUR\nTI  - One\n",
+            "entry 1 (line 1): this RIS record has no",
+        ),
     ],
 )
 def test_files_that_cannot_be_imported_get_a_message_not_an_error(
