@@ -262,7 +262,11 @@ class ImportReport:
                 f"{self.file_name} ({self.format_label}): nothing was imported."
             )
         if self.dry_run:
-            return f"Dry run of {self.file_name} ({self.format_label}), nothing stored: would be {counts}."
+            invalid = "" if self.valid_count else " No entry was readable and valid."
+            return (
+                f"Dry run of {self.file_name} ({self.format_label}), nothing "
+                f"stored: would be {counts}.{invalid}"
+            )
         if not self.valid_count:
             return (
                 f"Nothing imported from {self.file_name} ({self.format_label}): "

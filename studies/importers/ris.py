@@ -154,8 +154,8 @@ def _fields_from_ris(record):
     if not title:
         # Some exports carry only a short title, or (wrongly) the title in T2.
         title = _first(record, ["short_title", "secondary_title"], stored)
-        if journal and title == journal and "secondary_title" not in stored:
-            title = ""
+        if title == journal:
+            journal = ""
     authors, et_al = authors_from_names(
         [*(record.get("authors") or []), *(record.get("first_authors") or [])]
     )
