@@ -20,7 +20,7 @@ from .identifiers import (
     normalize_title,
     pubmed_url,
 )
-from .text import clean_line, clean_paragraphs
+from .text import clean_line, plain_text
 
 EARLIEST_YEAR = 1900
 # The database refuses anything past this; the model refuses anything past
@@ -335,7 +335,7 @@ class Study(models.Model):
             setattr(self, name, clean_line(getattr(self, name)))
         for name in ("design_detail", "population_detail"):
             setattr(self, name, clean_line(getattr(self, name)))
-        self.abstract = clean_paragraphs(self.abstract)
+        self.abstract = plain_text(self.abstract)
         self.title_key = normalize_title(self.title)
         self.doi = normalize_doi(self.doi)
         self.pmid = normalize_pmid(self.pmid)

@@ -307,3 +307,10 @@ def test_looked_up_volume_issue_and_pages_reach_the_add_form(curator_client, cro
     assert (form.initial["volume"], form.initial["pages"]) == ("23", "3170–3182")
     # The browser must not cut a long title at maxlength without a word.
     assert "maxlength" not in str(form["title"])
+
+
+def test_command_saves_volume_issue_and_pages(crossref):
+    crossref.record(LY_DOI)
+    lookup(LY_DOI, "--save")
+    study = Study.objects.get()
+    assert (study.volume, study.issue, study.pages) == ("23", "11", "3170–3182")

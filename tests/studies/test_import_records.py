@@ -2,12 +2,16 @@
 
 import codecs
 import io
+import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studies.importers import CitationReader
 from studies.models import TITLE_MAX_LENGTH, Study
@@ -309,3 +313,27 @@ def test_import_reports_entries_in_file_order():
     # A duplicate inside the file is a note, not an invalid entry.
     assert report.problems == ["entry 7 (key bad, line 7): no title"]
     assert report.entries[5].reason == "the same study as entry 2 of this file"
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Ly C, Greb AC, Olson DE", ["Ly C", "Greb AC", "Olson DE"]),
+        ("Smith, John and Doe, Jane", ["Smith J", "Doe J"]),
+        ("Smith, J.; Doe, A. B.", ["Smith J", "Doe AB"]),
+        ("A. Smith & B. Jones", ["Smith A", "Jones B"]),
+        ("Smith, John, Doe, Jane", ["Smith J", "Doe J"]),
+    ],
+)
+def test_authors_written_as_one_string_are_split_into_names(text, names):
+    item = {"title": "T", "authors": text}
+    (citation,) = read(json.dumps([item]).encode())
+    assert citation.fields["authors"] == names
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab <>&;/$\\{}_^`'%~#lt")), max_size=40))
+def test_cleaning_never_fails_and_cleaned_text_stays_as_it_is(value):
+    cleaned = plain_text(latex_to_text(value))
+    assert plain_text(cleaned) == cleaned
+    assert not re.search(r"<[A-Za-z/!?][^<>]*>", cleaned)
