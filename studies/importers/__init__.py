@@ -1,4 +1,4 @@
-"""Reading citation files (BibTeX, RIS, CSL-JSON) into Study fields.
+"""Reading citation files (BibTeX, RIS, CSL-JSON, JSON publication lists) into Study fields.
 
 The management command and the admin upload both go through
 :class:`CitationReader`; storing what it reads is ``services.citations_import``.
