@@ -27,8 +27,8 @@ from .crossref import (
 from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm, StudyAdminForm
 from .identifiers import normalize_doi
 from .importers import CitationFileError
+from .imports import citations_import
 from .models import EntryMethod, Study
-from .services import citations_import
 
 # The fields Crossref gave for a DOI, kept until the curator saves the study.
 DOI_LOOKUP_SESSION_KEY = "studies_doi_lookup"

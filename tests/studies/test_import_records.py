@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studies.importers import CitationReader
+from studies.imports import citations_import
 from studies.models import TITLE_MAX_LENGTH, Study
-from studies.services import citations_import
 from studies.text import latex_to_text, plain_text
 from tests.factories import StudyFactory
 

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from studies.importers import CitationFileError, CitationReader, detect_format
+from studies.imports import citations_import
 from studies.models import EntryMethod, Study
-from studies.services import citations_import
 from tests.factories import CuratorFactory, StudyFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -23,7 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ...importers import FORMATS, CitationFileError
-from ...services import citations_import
+from ...imports import citations_import
 
 PROGRESS_LINE_SECONDS = 5
 
