@@ -1,10 +1,12 @@
+import logging
+import os
 import secrets
 import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -30,6 +32,8 @@ from .importers import CitationFileError
 from .imports import citations_import
 from .models import EntryMethod, Study
 
+logger = logging.getLogger(__name__)
+
 # The fields Crossref gave for a DOI, kept until the curator saves the study.
 DOI_LOOKUP_SESSION_KEY = "studies_doi_lookup"
 # A previewed upload is kept this long for "Import these N records".
@@ -46,6 +50,10 @@ def preview_keep(*, upload, format, user):
     are removed on the way.
     """
     PREVIEW_DIRECTORY.mkdir(mode=0o700, exist_ok=True)
+    owner = PREVIEW_DIRECTORY.stat()
+    if owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+        # Someone else made the directory in the shared /tmp: keep out of it.
+        raise PermissionError(f"{PREVIEW_DIRECTORY} is not private to this server")
     now = time.time()
     for old in PREVIEW_DIRECTORY.iterdir():
         try:
@@ -260,9 +268,17 @@ class StudyAdmin(SimpleHistoryAdmin):
                 )
             else:
                 if preview and report.writes:
-                    token = preview_keep(
-                        upload=upload, format=format, user=request.user
-                    )
+                    try:
+                        token = preview_keep(
+                            upload=upload, format=format, user=request.user
+                        )
+                    except OSError:
+                        logger.exception("An import preview could not be kept")
+                        messages.warning(
+                            request,
+                            "The file could not be kept for confirmation: untick "
+                            "“Preview first” and upload it again to import it.",
+                        )
         return self._import_page(request, form, report, token)
 
     def _import_confirmed(self, request):

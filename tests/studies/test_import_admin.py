@@ -238,3 +238,18 @@ def test_preview_of_a_file_already_imported_offers_nothing_to_import(curator_cli
     assert "would be 0 created, 0 updated, 5 unchanged" in text
     assert 'name="confirm"' not in text
     assert "Nothing to import" in text
+
+
+def test_preview_never_keeps_a_file_in_a_directory_others_can_read(
+    curator_client, tmp_path, monkeypatch
+):
+    shared = tmp_path / "previews"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setattr("studies.admin.PREVIEW_DIRECTORY", shared)
+    content = (FIXTURES / "endnote.ris").read_bytes()
+    text = upload(curator_client, "e.ris", content, dry_run="on").content.decode()
+    assert "would be 5 created" in text
+    assert 'name="confirm"' not in text
+    assert "could not be kept for confirmation" in text
+    assert list(shared.iterdir()) == []
