@@ -253,3 +253,14 @@ def test_preview_never_keeps_a_file_in_a_directory_others_can_read(
     assert 'name="confirm"' not in text
     assert "could not be kept for confirmation" in text
     assert list(shared.iterdir()) == []
+
+
+def test_preview_links_only_the_studies_that_are_stored(curator_client):
+    stored = StudyFactory(title="Already here", year=2020)
+    bib = (
+        b"@article{a, title={Already here}, year=2020}\n"
+        b"@article{b, title={Not yet}, year=2021}\n"
+    )
+    text = upload(curator_client, "r.bib", bib, dry_run="on").content.decode()
+    links = re.findall(r'href="/admin/studies/study/(\d+)/change/"', text)
+    assert links == [str(stored.pk)]
