@@ -85,7 +85,14 @@ def apa(study):
     else:  # APA moves the title into the author position
         parts = [title, year]
     if study.journal:
-        parts.append(_sentence(study.journal))
+        source = study.journal.rstrip(".")
+        if study.volume:
+            source += f", {study.volume}"
+            if study.issue:
+                source += f"({study.issue})"
+        if study.pages:
+            source += f", {study.pages}"
+        parts.append(_sentence(source))
     link = citation_link(study)
     if link:
         parts.append(link)
@@ -141,6 +148,13 @@ def bibtex(study, *, key=None):
         fields.append(("journal", bibtex_escape(study.journal)))
     if study.year:
         fields.append(("year", str(study.year)))
+    for name, value in (
+        ("volume", study.volume),
+        ("number", study.issue),
+        ("pages", study.pages.replace("–", "--")),
+    ):
+        if value:
+            fields.append((name, bibtex_escape(value)))
     if study.doi:
         fields.append(("doi", _verbatim(study.doi)))
     if study.pmid:

@@ -4,14 +4,22 @@ import re
 
 import httpx2
 from django.conf import settings
+from django.core.cache import cache
 from habanero import Crossref
 from habanero.exceptions import RequestError
 
 from .identifiers import is_short_doi, is_valid_doi, normalize_doi
 from .importers import author_from_text, csl_year
-from .text import plain_text
+from .importers.common import page_range
+from .text import clean_line, plain_text
 
 TIMEOUT_SECONDS = 10
+# A machine without network fails to connect at once (no DNS); one whose
+# packets are dropped would wait the whole timeout without this.
+CONNECT_TIMEOUT_SECONDS = 3
+# After a failed connection, lookups within this time say so without trying.
+OFFLINE_MEMORY_SECONDS = 60
+OFFLINE_CACHE_KEY = "studies:crossref-offline"
 USER_AGENT = "EvidenceAtlas/0.1 (study lookup for curators)"
 BY_HAND = "Type the study in by hand."
 
@@ -30,6 +38,15 @@ class DoiNotFound(DoiLookupError):
 
 class CrossrefUnavailable(DoiLookupError):
     pass
+
+
+class NoNetwork(CrossrefUnavailable):
+    """The server has no connection to Crossref at all."""
+
+
+def crossref_offline():
+    """Whether a connection to Crossref failed within the last minute."""
+    return bool(cache.get(OFFLINE_CACHE_KEY))
 
 
 def doi_checked(value):
@@ -60,14 +77,19 @@ def crossref_fetch(doi):
     Raises DoiNotFound for a DOI Crossref does not know, CrossrefUnavailable
     when Crossref cannot be reached, times out or answers with an error.
     """
-    client = Crossref(
-        mailto=settings.CROSSREF_MAILTO or None,
-        ua_string=USER_AGENT,
-        timeout=TIMEOUT_SECONDS,
-    )
     unreachable = (
         "Crossref could not be reached ({reason}), so the DOI was not looked "
         f"up. Try again later, or {BY_HAND.lower()}"
+    )
+    no_network = NoNetwork(
+        unreachable.format(reason="this server has no network connection to it")
+    )
+    if crossref_offline():
+        raise no_network
+    client = Crossref(
+        mailto=settings.CROSSREF_MAILTO or None,
+        ua_string=USER_AGENT,
+        timeout=httpx2.Timeout(TIMEOUT_SECONDS, connect=CONNECT_TIMEOUT_SECONDS),
     )
     try:
         answer = client.works(ids=doi)
@@ -81,6 +103,9 @@ def crossref_fetch(doi):
         raise CrossrefUnavailable(
             unreachable.format(reason=f"it answered {error.response.status_code}")
         ) from error
+    except (httpx2.ConnectError, httpx2.ConnectTimeout) as error:
+        cache.set(OFFLINE_CACHE_KEY, True, OFFLINE_MEMORY_SECONDS)
+        raise no_network from error
     except httpx2.TimeoutException as error:
         raise CrossrefUnavailable(
             unreachable.format(reason="it did not answer in time")
@@ -119,9 +144,9 @@ def study_fields_from_crossref(message):
     for person in message.get("author") or []:
         if person.get("family"):
             name = f"{person['family']}, {person.get('given', '')}".strip(" ,")
-            authors.append(author_from_text(name))
+            authors.append(clean_line(author_from_text(plain_text(name))))
         elif person.get("name"):
-            authors.append(" ".join(person["name"].split()))
+            authors.append(clean_line(person["name"]))
     kind = message.get("type", "")
     journal = _first(message.get("container-title"))
     if kind in ("book", "monograph", "edited-book") and not journal:
@@ -132,10 +157,14 @@ def study_fields_from_crossref(message):
         if year:
             break
     return {
-        "title": _first(message.get("title")),
+        # Crossref titles carry markup (<i>Psilocybe</i>, <sub>2A</sub>).
+        "title": clean_line(_first(message.get("title"))),
         "authors": [author for author in authors if author],
         "year": year,
-        "journal": journal,
+        "journal": clean_line(journal),
+        "volume": clean_line(_first(message.get("volume"))),
+        "issue": clean_line(_first(message.get("issue"))),
+        "pages": page_range(clean_line(_first(message.get("page")))),
         "doi": normalize_doi(message.get("DOI", "")),
         "abstract": _abstract(message.get("abstract", "")),
     }

@@ -16,22 +16,25 @@ IMPORT_COMMAND = "python manage.py import_citations FILE"
 class CitationImportForm(forms.Form):
     file = forms.FileField(
         help_text="BibTeX (.bib), RIS (.ris) or CSL-JSON (.json), as Zotero, "
-        f"EndNote, Mendeley or PubMed export them; up to {filesizeformat(MAX_UPLOAD_BYTES)}."
+        "EndNote, Mendeley or PubMed export them, or a JSON list of publications; "
+        f"up to {filesizeformat(MAX_UPLOAD_BYTES)}."
     )
     format = forms.ChoiceField(
         choices=[("", "Detect from the content"), *FORMATS.items()],
         required=False,
     )
+    dry_run = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Preview first",
+        help_text="Show what the import would do and store nothing yet; the "
+        "preview offers to import its valid entries.",
+    )
     skip_invalid = forms.BooleanField(
         required=False,
         label="Skip invalid entries",
-        help_text="Import the valid entries and list the others. Otherwise one "
-        "invalid entry stops the whole import.",
-    )
-    dry_run = forms.BooleanField(
-        required=False,
-        label="Preview only",
-        help_text="Show what the import would do, and store nothing.",
+        help_text="Without a preview: import the valid entries and list the "
+        "others. Otherwise one invalid entry stops the whole import.",
     )
 
     def clean_file(self):
@@ -72,3 +75,10 @@ class StudyAdminForm(ConcurrentEditForm):
     class Meta:
         model = Study
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A browser cuts a pre-filled value at maxlength without a word; an
+        # over-long title (from a DOI lookup) is the server's error to show.
+        if "title" in self.fields:
+            self.fields["title"].widget.attrs.pop("maxlength", None)

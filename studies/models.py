@@ -20,6 +20,7 @@ from .identifiers import (
     normalize_title,
     pubmed_url,
 )
+from .text import clean_line, plain_text
 
 EARLIEST_YEAR = 1900
 # The database refuses anything past this; the model refuses anything past
@@ -186,6 +187,11 @@ class Study(models.Model):
         help_text="Leave empty for an undated source such as an anecdotal account.",
     )
     journal = models.CharField(max_length=300, blank=True)
+    volume = models.CharField(max_length=30, blank=True)
+    issue = models.CharField(max_length=30, blank=True)
+    pages = models.CharField(
+        max_length=50, blank=True, help_text="e.g. 3170–3182, or an article number."
+    )
     doi = models.CharField(
         "DOI",
         max_length=255,
@@ -322,13 +328,23 @@ class Study(models.Model):
         super().clean_fields(exclude=exclude)
 
     def normalize(self):
-        self.title = (self.title or "").strip()
+        # Text arrives from forms, the API, Crossref and files alike: stored
+        # plain (entities decoded, tags removed, nothing escaped), whatever
+        # the entry point.
+        for name in ("title", "journal", "volume", "issue", "pages"):
+            setattr(self, name, clean_line(getattr(self, name)))
+        for name in ("design_detail", "population_detail"):
+            setattr(self, name, clean_line(getattr(self, name)))
+        self.abstract = plain_text(self.abstract)
         self.title_key = normalize_title(self.title)
         self.doi = normalize_doi(self.doi)
         self.pmid = normalize_pmid(self.pmid)
-        self.authors = [
-            str(name).strip() for name in (self.authors or []) if str(name).strip()
-        ]
+        if self.authors is None:
+            self.authors = []
+        if isinstance(self.authors, list):
+            self.authors = [
+                clean_line(name) for name in self.authors if clean_line(name)
+            ]
 
     @property
     def authors_display(self):

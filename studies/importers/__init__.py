@@ -1,7 +1,7 @@
-"""Reading citation files (BibTeX, RIS, CSL-JSON) into Study fields.
+"""Reading citation files (BibTeX, RIS, CSL-JSON, JSON publication lists) into Study fields.
 
 The management command and the admin upload both go through
-:class:`CitationReader`; storing what it reads is ``services.citations_import``.
+:class:`CitationReader`; storing what it reads is ``imports.citations_import``.
 Files are read line by line and handed out one entry at a time, so that a
 100,000-entry export is never held in memory whole (CSL-JSON, being one JSON
 document, is the exception).

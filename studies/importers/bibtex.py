@@ -1,5 +1,8 @@
 """BibTeX, read with bibtexparser v2 in runs of whole entries."""
 
+import logging
+import re
+
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.library import Library
@@ -10,20 +13,32 @@ from .common import (
     BOOK_TYPES,
     CHAPTER_TYPES,
     PMID_IN_TEXT,
-    CitationFileError,
     authors_from_names,
-    latex,
+    latex_to_text,
+    page_range,
     study_fields,
+    unstored_fields,
     year_in,
 )
+
+# The app reports an entry it cannot read, with the file's line number; the
+# splitter's own warning (with the chunk's line numbers) would only confuse.
+logging.getLogger("bibtexparser.splitter").setLevel(logging.CRITICAL)
 
 # Entries per bibtexparser call: large enough to amortise its overhead,
 # small enough that a 50 MB file is never parsed (and copied) in one go.
 BIBTEX_ENTRIES_PER_CHUNK = 500
 
 
+_KEY_OF_RAW = re.compile(r"@\s*\w+\s*[{(]\s*([^,\s{}()=]+)\s*,")
+
+
 def entries(lines):
-    """(key, line, fields, problem) for each entry; ``lines`` yields (number, text)."""
+    """(key, line, fields, problem, unstored) for each entry.
+
+    ``lines`` yields (number, text). An entry with a syntax error is handed
+    out with its problem and no fields; the entries around it are read.
+    """
     strings = []
     for first_line, chunk in _bibtex_chunks(lines):
         library = bibtexparser.parse_string(
@@ -37,7 +52,15 @@ def entries(lines):
             if isinstance(block, DuplicateBlockKeyBlock):
                 block = block.ignore_error_block
             elif hasattr(block, "error"):
-                raise CitationFileError(_bibtex_error(block.error), line=line)
+                key = _KEY_OF_RAW.match(block.raw or "")
+                yield (
+                    key.group(1) if key else "",
+                    line,
+                    {},
+                    _bibtex_error(block.error),
+                    [],
+                )
+                continue
             if isinstance(block, Entry):
                 yield (block.key, line, *_fields_from_bibtex(block))
 
@@ -63,7 +86,7 @@ def _bibtex_chunks(lines):
 
 
 def _bibtex_error(error):
-    reason = getattr(error, "abort_reason", "") or str(error)
+    reason = " ".join((getattr(error, "abort_reason", "") or str(error)).split())
     if isinstance(error, BlockAbortedException):
         return f"this BibTeX entry could not be read: {reason}"
     return f"this BibTeX block could not be read: {reason}"
@@ -76,21 +99,32 @@ def _fields_from_bibtex(entry):
         if isinstance(item.value, str)
     }
 
+    used = {"title", "abstract", "doi", "url", "year", "date"}
+    used |= {"volume", "number", "issue", "pages"}
+
     def prose(name):
-        return latex.decode(values.get(name, ""))
+        if values.get(name):
+            used.add(name)
+        return latex_to_text(values.get(name, ""))
+
+    def first_of(*names):
+        return next((prose(name) for name in names if values.get(name)), "")
 
     kind = entry.entry_type.lower()
     if kind in BOOK_TYPES:
-        journal = prose("publisher")
+        journal = first_of("publisher")
     elif kind in CHAPTER_TYPES:
-        journal = prose("booktitle") or prose("journal")
+        journal = first_of("booktitle", "journal")
     else:
-        journal = prose("journal") or prose("journaltitle") or prose("booktitle")
+        journal = first_of("journal", "journaltitle", "booktitle")
+    people = "author" if values.get("author") else "editor"
+    used.add(people)
     authors, et_al = authors_from_names(
-        split_multiple_persons_names(values.get("author") or values.get("editor", ""))
+        split_multiple_persons_names(values.get(people, ""))
     )
     eprint_is_pmid = values.get("eprinttype", "").lower() in {"pubmed", "pmid"}
     pmid = values.get("pmid") or (values.get("eprint") if eprint_is_pmid else "")
+    used |= {"pmid", "eprint", "eprinttype"} if pmid else set()
     if not pmid:
         found = PMID_IN_TEXT.search(
             values.get("note", "") + " " + values.get("annote", "")
@@ -105,5 +139,9 @@ def _fields_from_bibtex(entry):
         doi=values.get("doi", ""),
         pmid=pmid,
         url=values.get("url", ""),
-        abstract=latex.decode(values["abstract"]) if "abstract" in values else "",
+        abstract=latex_to_text(values["abstract"]) if "abstract" in values else "",
+        volume=latex_to_text(values.get("volume", "")),
+        issue=latex_to_text(values.get("number") or values.get("issue", "")),
+        pages=page_range(values.get("pages", "")),
+        unstored=unstored_fields(values, used),
     )

@@ -4,14 +4,13 @@ and the mapping of names, years, DOIs and text to Study fields."""
 import re
 from dataclasses import dataclass, field
 
-from bibtexparser.middlewares import LatexDecodingMiddleware
 from bibtexparser.middlewares.names import (
     InvalidNameError,
     parse_single_name_into_parts,
 )
 
 from ..identifiers import doi_url, is_short_doi, normalize_doi, normalize_pmid
-from ..text import plain_text
+from ..text import clean_line, clean_paragraphs, latex_to_text
 
 
 class CitationFileError(Exception):
@@ -36,6 +35,10 @@ class Citation:
     fields: dict = field(default_factory=dict)
     # Why the entry cannot become a study, when that is clear before validation.
     problem: str = ""
+    # Fields the entry has that no Study field takes: reported, never lost silently.
+    unstored: list = field(default_factory=list)
+    # Values dropped from the entry because they were invalid, one line each.
+    warnings: list = field(default_factory=list)
 
     @property
     def label(self):
@@ -46,9 +49,6 @@ class Citation:
         return f"entry {self.number}" + (f" ({', '.join(details)})" if details else "")
 
 
-# Only prose is LaTeX-decoded; identifiers and URLs stay verbatim ("%" is a
-# LaTeX comment, "~" a space).
-_PLAIN_BRACES = re.compile(r"[\\$~%]|--|``|''")
 _CORPORATE_WORDS = re.compile(
     r"\b(organi[sz]ation|group|consortium|collaboration|committee|association|"
     r"society|institute|university|council|agency|network|investigators|"
@@ -71,25 +71,6 @@ CHAPTER_TYPES = {
     "chapter",
     "paper-conference",
 }
-
-
-class _LatexDecoder(LatexDecodingMiddleware):
-    """bibtexparser's LaTeX decoding, for one value at a time.
-
-    Values with nothing but protective braces (``{DNA}``) skip the LaTeX
-    parser, which is slow; a value it cannot decode is kept as it is.
-    """
-
-    def decode(self, text):
-        if "{" not in text and "}" not in text and not _PLAIN_BRACES.search(text):
-            return text
-        if not _PLAIN_BRACES.search(text):
-            return text.replace("{", "").replace("}", "")
-        decoded, _error = self._transform_python_value_string(text)
-        return decoded
-
-
-latex = _LatexDecoder()
 
 
 def one_line(value):
@@ -149,8 +130,8 @@ def author_from_text(name, *, braced=False):
     if not name:
         return ""
     if braced:
-        return latex.decode(name)
-    decoded = latex.decode(name)
+        return latex_to_text(name)
+    decoded = latex_to_text(name)
     if "," not in name and (
         _MEDLINE_NAME.match(decoded) or _CORPORATE_WORDS.search(decoded)
     ):
@@ -159,9 +140,9 @@ def author_from_text(name, *, braced=False):
         parts = parse_single_name_into_parts(name, strict=False)
     except InvalidNameError:
         return decoded
-    surname = " ".join(latex.decode(part) for part in parts.von + parts.last)
-    given = [latex.decode(part) for part in parts.first]
-    suffix = " ".join(latex.decode(part) for part in parts.jr)
+    surname = " ".join(latex_to_text(part) for part in parts.von + parts.last)
+    given = [latex_to_text(part) for part in parts.first]
+    suffix = " ".join(latex_to_text(part) for part in parts.jr)
     if not surname:
         return " ".join(given)
     return author_name(surname, given, suffix)
@@ -182,8 +163,23 @@ def authors_from_names(names):
     return authors, et_al
 
 
-def study_fields(*, title, authors, et_al, year, journal, doi, pmid, url, abstract):
-    """The Study fields of one entry, and the problem that stops it, if any."""
+def study_fields(
+    *,
+    title,
+    authors,
+    et_al,
+    year,
+    journal,
+    doi,
+    pmid,
+    url,
+    abstract,
+    volume="",
+    issue="",
+    pages="",
+    unstored=(),
+):
+    """(Study fields, the problem that stops the entry or "", fields not stored)."""
     doi = normalize_doi(one_line(doi).removesuffix("[doi]").strip())
     url = one_line(url)
     if url.startswith("www."):
@@ -199,16 +195,35 @@ def study_fields(*, title, authors, et_al, year, journal, doi, pmid, url, abstra
         # A short DOI needs the resolver to expand: keep the link, not the DOI.
         url = url or doi_url(doi)
         doi = ""
-    title = one_line(plain_text(one_line(title)))
+    title = clean_line(title)
     fields = {
         "title": title,
-        "authors": authors,
+        "authors": [clean_line(author) for author in authors],
         "authors_et_al": et_al,
         "year": year,
-        "journal": one_line(plain_text(one_line(journal))),
+        "journal": clean_line(journal),
+        "volume": clean_line(volume),
+        "issue": clean_line(issue),
+        "pages": page_range(pages),
         "doi": doi,
         "pmid": normalize_pmid(one_line(pmid)),
         "url": url,
-        "abstract": paragraphs(plain_text(paragraphs(abstract))),
+        "abstract": clean_paragraphs(paragraphs(abstract)),
     }
-    return fields, "" if title else "no title"
+    return fields, "" if title else "no title", sorted(set(unstored))
+
+
+def page_range(first, last=""):
+    """ "123--130", "123-130" or ("123", "130") as "123–130"."""
+    first, last = one_line(first), one_line(last)
+    pages = f"{first}–{last}" if first and last and last != first else first
+    return re.sub(r"\s*(?:-{1,3}|–|—)\s*", "–", pages)
+
+
+def unstored_fields(present, stored):
+    """The names in ``present`` that are not in ``stored`` and have a value."""
+    return [
+        name
+        for name, value in present.items()
+        if name not in stored and value not in ("", None, [], {})
+    ]

@@ -1,5 +1,7 @@
 """Detecting a citation file's format and reading its entries one at a time."""
 
+import codecs
+import io
 import logging
 import re
 
@@ -8,7 +10,12 @@ from .common import Citation, CitationFileError
 
 logger = logging.getLogger(__name__)
 
-FORMATS = {"bibtex": "BibTeX", "ris": "RIS", "csljson": "CSL-JSON"}
+FORMATS = {
+    "bibtex": "BibTeX",
+    "ris": "RIS",
+    "csljson": "CSL-JSON",
+    "json": "JSON publication list",
+}
 SNIFF_BYTES = 64 * 1024
 
 _BINARY_SIGNATURES = {
@@ -25,6 +32,14 @@ _MEDLINE_START = re.compile(r"^PMID- ", re.MULTILINE)
 _HINT = "Export the references from your reference manager as BibTeX, RIS or CSL-JSON."
 
 
+def text_encoding(head):
+    """The encoding of a text file that starts with ``head``: UTF-16 by its
+    byte order mark, otherwise UTF-8 (with or without one)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
 def detect_format(head):
     """The format of a file that starts with ``head`` (bytes): a key of FORMATS.
 
@@ -33,14 +48,17 @@ def detect_format(head):
     for signature, kind in _BINARY_SIGNATURES.items():
         if head.startswith(signature):
             raise CitationFileError(f"This is {kind}, not a citation file. {_HINT}")
-    if b"\x00" in head:
+    encoding = text_encoding(head)
+    if encoding != "utf-16" and b"\x00" in head:
         raise CitationFileError(f"This is a binary file, not a citation file. {_HINT}")
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    # The head may end inside a character: decode what is whole.
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)
+    text = text.lstrip("\ufeff")
     if not text.strip():
         raise CitationFileError("The file is empty.")
     stripped = text.lstrip()
     if stripped[0] in "[{":
-        return "csljson"
+        return "csljson"  # or a plain publication list: the reader tells them apart
     ris_start, bibtex_entry = _RIS_START.search(text), _BIBTEX_ENTRY.search(text)
     if ris_start and (not bibtex_entry or ris_start.start() < bibtex_entry.start()):
         return "ris"
@@ -86,16 +104,22 @@ class CitationReader:
             raise CitationFileError("The file is empty.")
         self.format = format
         self.format_label = FORMATS[format]
+        self.encoding = text_encoding(head)
         self.position = 0
 
     def __iter__(self):
         number = 0
         try:
-            for number, (key, line, fields, problem) in enumerate(
+            for number, (key, line, fields, problem, unstored) in enumerate(
                 self._entries(), start=1
             ):
                 yield Citation(
-                    number=number, key=key, line=line, fields=fields, problem=problem
+                    number=number,
+                    key=key,
+                    line=line,
+                    fields=fields,
+                    problem=problem,
+                    unstored=unstored,
                 )
         except CitationFileError:
             raise
@@ -112,14 +136,21 @@ class CitationReader:
 
     def _entries(self):
         """(key, line, fields, problem) for each entry, from the format's module."""
-        if self.format == "csljson":
+        if self.format in ("csljson", "json"):
             raw = self.file.read()
             self.position = len(raw)
-            return csljson.entries(raw)
+            document = csljson.document(raw, encoding=self.encoding)
+            if self.format == "json" or not csljson.is_csl(document):
+                self.format, self.format_label = "json", FORMATS["json"]
+                return csljson.publication_list_entries(document)
+            return csljson.entries(document)
         return {"bibtex": bibtex, "ris": ris}[self.format].entries(self._lines())
 
     def _lines(self):
-        """(line number, text) for each line, decoded as UTF-8."""
+        """(line number, text) for each line, decoded as UTF-8 or UTF-16."""
+        if self.encoding == "utf-16":
+            yield from self._utf16_lines()
+            return
         for number, raw in enumerate(self.file, start=1):
             self.position += len(raw)
             try:
@@ -133,3 +164,17 @@ class CitationReader:
             if number == 1:
                 text = text.lstrip("\ufeff")
             yield number, text.rstrip("\r\n")
+
+    def _utf16_lines(self):
+        text = io.TextIOWrapper(self.file, encoding="utf-16", errors="strict")
+        try:
+            for number, line in enumerate(text, start=1):
+                self.position += 2 * len(line)
+                yield number, line.lstrip("\ufeff").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise CitationFileError(
+                "the file is not valid UTF-16 text. Export it again with the "
+                "encoding set to UTF-8 (Unicode)."
+            ) from None
+        finally:
+            text.detach()

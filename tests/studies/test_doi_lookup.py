@@ -120,7 +120,7 @@ def test_unknown_doi_says_so_and_links_to_the_add_form(curator_client, crossref)
     ("failure", "reason"),
     [
         (httpx2.ReadTimeout, "it did not answer in time"),
-        (httpx2.ConnectError, "ConnectError"),
+        (httpx2.ConnectError, "this server has no network connection to it"),
         (503, "it answered 503"),
     ],
 )
@@ -240,3 +240,77 @@ def test_command_exits_non_zero_with_the_message_on_stderr(crossref, capsys):
     assert exited.value.code == 1
     assert "Crossref has no record of the DOI 10.5555/none" in capsys.readouterr().err
     assert len(crossref.requests) == 1
+
+
+# Degrading well ----------------------------------------------------------------
+
+
+def test_crossref_record_fills_volume_issue_and_pages_and_loses_its_markup():
+    message = recorded(LY_DOI)
+    message["title"] = ["Growth of <i>Psilocybe</i> &amp; 5-HT<sub>2A</sub>"]
+    fields = study_fields_from_crossref(message)
+    assert (fields["volume"], fields["issue"], fields["pages"]) == (
+        "23",
+        "11",
+        "3170–3182",
+    )
+    assert fields["title"] == "Growth of Psilocybe & 5-HT2A"
+
+
+def test_without_network_the_page_says_so_and_offers_the_form_with_the_doi(
+    curator_client,
+):
+    # No fake: the tests' network guard refuses the connection at once, as a
+    # machine without internet does.
+    page = curator_client.post(LOOKUP_URL, {"doi": LY_DOI}).content.decode()
+    assert "this server has no network connection to it" in page
+    prefilled = f"{ADD_URL}?doi={LY_DOI.replace('/', '%2F')}"
+    assert f'href="{prefilled}"' in page
+    form = curator_client.get(prefilled).context["adminform"].form
+    assert form.initial["doi"] == LY_DOI
+
+
+def test_after_a_failed_connection_the_next_lookup_answers_without_waiting(
+    curator_client, crossref
+):
+    crossref.fail(LY_DOI, httpx2.ConnectError)
+    curator_client.post(LOOKUP_URL, {"doi": LY_DOI})
+    assert len(crossref.requests) == 1
+    notice = curator_client.get(LOOKUP_URL).content.decode()
+    assert "seems to have no network connection" in notice
+    page = curator_client.post(LOOKUP_URL, {"doi": FRONTIERS_DOI}).content.decode()
+    assert "no network connection" in page
+    assert len(crossref.requests) == 1
+
+
+def test_add_by_hand_keeps_the_doi_typed(curator_client, crossref):
+    response = curator_client.post(
+        LOOKUP_URL, {"doi": f"https://doi.org/{LY_DOI}", "by_hand": "Add by hand"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == f"{ADD_URL}?doi={LY_DOI.replace('/', '%2F')}"
+    assert crossref.requests == []
+
+
+def test_lookup_asks_crossref_with_a_short_connect_timeout(curator_client, crossref):
+    crossref.record(LY_DOI)
+    curator_client.post(LOOKUP_URL, {"doi": LY_DOI})
+    (request,) = crossref.requests
+    assert request.extensions["timeout"]["connect"] == 3
+    assert request.extensions["timeout"]["read"] == 10
+
+
+def test_looked_up_volume_issue_and_pages_reach_the_add_form(curator_client, crossref):
+    crossref.record(LY_DOI)
+    location = curator_client.post(LOOKUP_URL, {"doi": LY_DOI})["Location"]
+    form = curator_client.get(location).context["adminform"].form
+    assert (form.initial["volume"], form.initial["pages"]) == ("23", "3170–3182")
+    # The browser must not cut a long title at maxlength without a word.
+    assert "maxlength" not in str(form["title"])
+
+
+def test_command_saves_volume_issue_and_pages(crossref):
+    crossref.record(LY_DOI)
+    lookup(LY_DOI, "--save")
+    study = Study.objects.get()
+    assert (study.volume, study.issue, study.pages) == ("23", "11", "3170–3182")

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ from django.urls import reverse
 
 from studies.forms import MAX_UPLOAD_BYTES
 from studies.models import EntryMethod, Study
-from tests.factories import UserFactory
+from tests.factories import CuratorFactory, StudyFactory, UserFactory
 from tests.utils import queries_during
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,11 @@ def test_file_over_the_upload_limit_is_refused_naming_the_command(curator_client
         ("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This is a PNG image"),
         ("table.csv", b"title,year,doi\nA,2020,10.1/x\n", "spreadsheet (CSV)"),
         ("empty.bib", b"", "The submitted file is empty."),
-        ("broken.ris", b"TY  - JOUR\nTI  - One\n", "Line 1: this RIS record has no"),
+        (
+            "broken.ris",
+            b"TY  - JOUR\nTI  - One\n",
+            "entry 1 (line 1): this RIS record has no",
+        ),
     ],
 )
 def test_files_that_cannot_be_imported_get_a_message_not_an_error(
@@ -152,3 +157,110 @@ def test_tool_pages_lead_back_to_the_study_list(curator_client, name):
     breadcrumbs = page.split('<div class="breadcrumbs">')[1].split("</div>")[0]
     assert reverse("admin:studies_study_changelist") in breadcrumbs
     assert reverse("admin:app_list", kwargs={"app_label": "studies"}) in breadcrumbs
+
+
+# Preview, then confirm ---------------------------------------------------------
+
+
+def confirm_token(page):
+    match = re.search(r'name="confirm" value="([^"]+)"', page)
+    assert match, "the preview offers no confirmation"
+    return match.group(1)
+
+
+def test_preview_offers_to_import_its_records_without_choosing_the_file_again(
+    curator_client, curator
+):
+    content = (FIXTURES / "scholar-broken.bib").read_bytes()
+    page = upload(curator_client, "scholar.bib", content, dry_run="on")
+    text = page.content.decode()
+    assert "would be 3 created, 0 updated, 0 unchanged, 1 skipped" in text
+    assert 'value="Import these 3 records"' in text
+    assert "entry 3 (key broken2020, line 22): this BibTeX entry could not be read" in (
+        text
+    )
+    assert "url “http://example_url.com/paper” dropped: Enter a valid URL." in text
+    assert not Study.objects.exists()
+
+    token = confirm_token(text)
+    done = curator_client.post(IMPORT_URL, {"confirm": token}).content.decode()
+    assert "Imported scholar.bib (BibTeX): 3 created, 0 updated, 0 unchanged" in done
+    assert Study.objects.count() == 3
+    assert Study.history.filter(history_user=curator).count() == 3
+
+    again = curator_client.post(IMPORT_URL, {"confirm": token}).content.decode()
+    assert "This preview has expired or was imported already" in again
+    assert Study.objects.count() == 3
+
+
+def test_a_preview_token_is_no_use_to_another_curator_or_when_forged(
+    curator_client, client
+):
+    page = upload(
+        curator_client, "r.ris", (FIXTURES / "endnote.ris").read_bytes(), dry_run="on"
+    )
+    token = confirm_token(page.content.decode())
+    other = Client()
+    other.force_login(CuratorFactory(username="other"))
+    assert "has expired" in other.post(IMPORT_URL, {"confirm": token}).content.decode()
+    forged = curator_client.post(IMPORT_URL, {"confirm": token[:-2] + "xx"})
+    assert "has expired" in forged.content.decode()
+    assert not Study.objects.exists()
+
+
+def test_preview_rows_follow_the_file_and_show_what_differs_from_stored_studies(
+    curator_client,
+):
+    StudyFactory(
+        doi="10.1016/j.celrep.2018.05.022",
+        title="Psychedelics promote plasticity",
+        year=2018,
+    )
+    bib = (
+        "@article{new, title={A new one}, year=2020}\n"
+        "@article{ly, title={Psychedelics Promote Structural and Functional Neural"
+        " Plasticity}, year=2018, doi={10.1016/j.celrep.2018.05.022}}\n"
+        "@article{again, title={A new one}, year=2020}\n"
+    )
+    text = upload(curator_client, "r.bib", bib.encode(), dry_run="on").content.decode()
+    rows = re.findall(r"<td>(entry \d)", text)
+    assert rows == ["entry 1", "entry 2", "entry 3"]
+    assert "differs: title: file “Psychedelics Promote Structural" in text
+    assert "stored “Psychedelics promote plasticity”" in text
+    assert "skipped: the same study as entry 1 of this file" in text
+    assert "Entries that cannot be imported" not in text
+
+
+def test_preview_of_a_file_already_imported_offers_nothing_to_import(curator_client):
+    content = (FIXTURES / "endnote.ris").read_bytes()
+    upload(curator_client, "e.ris", content)
+    text = upload(curator_client, "e.ris", content, dry_run="on").content.decode()
+    assert "would be 0 created, 0 updated, 5 unchanged" in text
+    assert 'name="confirm"' not in text
+    assert "Nothing to import" in text
+
+
+def test_preview_never_keeps_a_file_in_a_directory_others_can_read(
+    curator_client, tmp_path, monkeypatch
+):
+    shared = tmp_path / "previews"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    monkeypatch.setattr("studies.admin.PREVIEW_DIRECTORY", shared)
+    content = (FIXTURES / "endnote.ris").read_bytes()
+    text = upload(curator_client, "e.ris", content, dry_run="on").content.decode()
+    assert "would be 5 created" in text
+    assert 'name="confirm"' not in text
+    assert "could not be kept for confirmation" in text
+    assert list(shared.iterdir()) == []
+
+
+def test_preview_links_only_the_studies_that_are_stored(curator_client):
+    stored = StudyFactory(title="Already here", year=2020)
+    bib = (
+        b"@article{a, title={Already here}, year=2020}\n"
+        b"@article{b, title={Not yet}, year=2021}\n"
+    )
+    text = upload(curator_client, "r.bib", bib, dry_run="on").content.decode()
+    links = re.findall(r'href="/admin/studies/study/(\d+)/change/"', text)
+    assert links == [str(stored.pk)]

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from studies.importers import CitationFileError, CitationReader, detect_format
+from studies.imports import citations_import
 from studies.models import EntryMethod, Study
-from studies.services import citations_import
 from tests.factories import CuratorFactory, StudyFactory
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -236,21 +236,6 @@ def test_files_that_are_not_citation_files_are_refused_with_a_reason(content, me
 @pytest.mark.parametrize(
     ("content", "line", "message"),
     [
-        (
-            b"@article{a, title={One}, year=2020}\n\n@article{b\n  title = {Two},\n}\n",
-            3,
-            "could not be read",
-        ),
-        (
-            b"TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\n",
-            5,
-            "no 'ER  - ' line",
-        ),
-        (
-            b"TY  - JOUR\nTI  - One\nTY  - JOUR\nER  - \n",
-            3,
-            "new record starts",
-        ),
         (b"TY  - JOUR\nTI  - One\nER  - \nAU  - Ly, C\n", 4, "outside a record"),
         (
             b'[\n  {"title": "One",\n  "type": "book"\n  }\n  oops\n]',
@@ -265,6 +250,39 @@ def test_malformed_files_name_the_line(content, line, message):
         read(content)
     assert caught.value.line == line
     assert str(caught.value).startswith(f"Line {line}: ")
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "message", "readable"),
+    [
+        (
+            b"@article{a, title={One}, year=2020}\n\n@article{b\n  title = {Two},\n}\n",
+            3,
+            "this BibTeX entry could not be read",
+            ["One"],
+        ),
+        (
+            b"TY  - JOUR\nTI  - One\nER  - \n\nTY  - JOUR\nTI  - Two\n",
+            5,
+            "no 'ER  - ' line at its end",
+            ["One"],
+        ),
+        (
+            b"TY  - JOUR\nTI  - One\nTY  - JOUR\nTI  - Two\nER  - \n",
+            1,
+            "a new record starts on line 3",
+            ["Two"],
+        ),
+    ],
+)
+def test_an_entry_with_a_syntax_error_is_handed_out_with_its_line(
+    content, line, message, readable
+):
+    citations = read(content)
+    (broken,) = [citation for citation in citations if citation.problem]
+    assert broken.line == line
+    assert message in broken.problem
+    assert [c.fields["title"] for c in citations if not c.problem] == readable
 
 
 def test_json_that_is_not_csl_is_refused():
@@ -399,7 +417,10 @@ def test_malformed_file_stores_nothing_even_after_good_entries(tmp_path):
     good = "".join(
         f"@article{{k{n}, title={{Study {n}}}, year=2020}}\n" for n in range(1200)
     )
-    with pytest.raises(CommandError, match="Line 1201: this BibTeX entry could not"):
+    with pytest.raises(
+        CommandError,
+        match=r"entry 1201 \(line 1201\): this BibTeX entry could not be read",
+    ):
         run_import(tmp_path, good + "@article{broken\n title = {x},\n}\n")
     assert not Study.objects.exists()
 

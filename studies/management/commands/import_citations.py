@@ -1,9 +1,14 @@
-"""Import a BibTeX, RIS or CSL-JSON file of citations as studies.
+"""Import a BibTeX, RIS, CSL-JSON or JSON publication list as studies.
 
 One transaction: a file that cannot be read, or (without --skip-invalid) an
 invalid entry, stores nothing, and neither does an import that is stopped or
 killed half-way. Matching entries fill only the empty fields of the studies
-already stored.
+already stored. Invalid optional values are dropped with a note, and fields
+the atlas has no place for are named, entry by entry.
+
+Exit status: 0 when at least one entry was readable and valid (a re-import
+whose entries are all "unchanged" included); 1 when none was, or the import
+was refused.
 
 Progress goes to stderr: a bar on a terminal, otherwise (cron, a log) a plain
 line after the first batch of entries and then every few seconds.
@@ -18,15 +23,16 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from ...importers import FORMATS, CitationFileError
-from ...services import citations_import
+from ...imports import citations_import
 
 PROGRESS_LINE_SECONDS = 5
 
 
 class Command(BaseCommand):
     help = (
-        "Import citations (BibTeX, RIS or CSL-JSON, as reference managers export "
-        "them) as studies. Safe to run again: known studies are matched, not copied."
+        "Import citations (BibTeX, RIS, CSL-JSON as reference managers export "
+        "them, or a JSON publication list) as studies. Safe to run again: known "
+        "studies are matched, not copied."
     )
 
     def add_arguments(self, parser):
@@ -125,8 +131,18 @@ class Command(BaseCommand):
         if report.entries:
             for entry in report.entries:
                 self.stdout.write(f"{entry.label}: {entry.outcome} {entry.title}")
+                for difference in entry.differences:
+                    self.stdout.write(f"  differs: {difference}")
         for line in self._problems(report):
             self.stdout.write(f"skipped {line}")
+        for line in report.notes:
+            self.stdout.write(f"note: {line}")
+        if report.unlisted_notes:
+            self.stdout.write(f"note: … and {report.unlisted_notes} more.")
+        if report.unstored_summary():
+            self.stdout.write(report.unstored_summary())
+        if not report.valid_count:
+            raise CommandError(report.summary())
         self.stdout.write(self.style.SUCCESS(report.summary()))
 
     def _user(self, username):
