@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger
 from django.http import FileResponse, Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from config.pagination import CachedCountPaginator, CachedPagePaginator
@@ -21,10 +21,17 @@ from .models import (
     Status,
     Topic,
 )
-from .profile import evidence_profile
+from .profile import TYPE_WEIGHTS
 from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
+from .verdict import (
+    CLEAR_SHARE,
+    DOMAINS,
+    INCONSISTENT_SHARE,
+    INDIRECTNESS_PHRASES,
+    MIN_PARTICIPANTS,
+)
 
 TOPIC_HEADINGS = {
     Topic.MECHANISM: "Mechanisms",
@@ -197,6 +204,13 @@ class ClaimAddressMixin:
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
+def _verdict_words(version):
+    certainty = f"{version.get_certainty_display().lower()} certainty"
+    if not version.verdict_direction:
+        return certainty
+    return f"verdict: {version.get_verdict_direction_display().lower()}, {certainty}"
+
+
 def claim_citation(claim, version, request):
     """ "Cite this claim": APA-like text and BibTeX naming the version and its permalink."""
     permalink = request.build_absolute_uri(version.get_absolute_url())
@@ -204,14 +218,14 @@ def claim_citation(claim, version, request):
     key = f"evidenceatlas:{claim.slug[:40]}:v{version.number}"
     text = (
         f"Evidence Atlas. ({date.year}). {claim.statement.rstrip('.')} (Version {version.number}, "
-        f"{date.day} {date:%B %Y}; certainty: {version.get_certainty_display().lower()}). {permalink}"
+        f"{date.day} {date:%B %Y}; {_verdict_words(version)}). {permalink}"
     )
     bibtex = (
         f"@misc{{{key},\n"
         f"  author = {{{{Evidence Atlas}}}},\n"
         f"  title = {{{claim.statement.rstrip('.')}}},\n"
         f"  year = {{{date.year}}},\n"
-        f"  note = {{Version {version.number} of {date.isoformat()}, certainty {version.get_certainty_display().lower()}}},\n"
+        f"  note = {{Version {version.number} of {date.isoformat()}, {_verdict_words(version)}}},\n"
         f"  howpublished = {{\\url{{{permalink}}}}}\n"
         "}"
     )
@@ -295,8 +309,76 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
             version=version,
             links=links,
             is_latest=version.number == self.object.version,
-            profile=evidence_profile(version.profile_counts),
+            profile=version.profile,
             citation=claim_citation(self.object, version, self.request),
+        )
+        return context
+
+
+# Published claims scanned for the methods page's examples.
+METHODS_EXAMPLES_FROM = 500
+# Which step of a verdict shows each part of the rule at work.
+STEP_SHOWS = {
+    "tiers": lambda step: step.startswith("Started"),
+    "direct": lambda step: step.startswith("Set aside"),
+    "inconsistency": lambda step: "inconsistency" in step and step.startswith("Down"),
+    "risk_of_bias": lambda step: "risk of bias in" in step,
+    "indirectness": lambda step: (
+        step.startswith("Down")
+        and any(
+            phrase in step
+            for phrase in [*INDIRECTNESS_PHRASES.values(), "indirect evidence in"]
+        )
+    ),
+    "imprecision": lambda step: "imprecision" in step.lower(),
+    "publication_bias": lambda step: "publication bias in" in step,
+    "not_assessed": lambda step: "not assessed" in step.lower(),
+    "upgrades": lambda step: step.startswith("Up one"),
+    "single_study": lambda step: "never high" in step,
+}
+
+
+def methods_examples():
+    """Examples of each part of the verdict rule from published claims: by
+    direction, by certainty and by part of the rule, each ``{"claim", "step"}``
+    (a ``values()`` row of the claim, and the step that shows the part)."""
+    claims = (
+        Claim.objects.published()
+        .order_by("-certainty_rank", "slug")
+        .values(
+            "slug",
+            "statement",
+            "verdict_direction",
+            "certainty",
+            "verdict_text",
+            "certainty_steps",
+        )[:METHODS_EXAMPLES_FROM]
+    )
+    directions, levels, steps = {}, {}, {}
+    for claim in claims:
+        directions.setdefault(claim["verdict_direction"], {"claim": claim})
+        levels.setdefault(claim["certainty"], {"claim": claim})
+        for step in claim["certainty_steps"]:
+            for part, shows in STEP_SHOWS.items():
+                if part not in steps and shows(step):
+                    steps[part] = {"claim": claim, "step": step}
+    return {"directions": directions, "levels": levels, "steps": steps}
+
+
+class MethodsView(TemplateView):
+    """How a verdict is reached, with examples from the published claims."""
+
+    template_name = "evidence/methods.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            examples=methods_examples(),
+            clear_percent=round(CLEAR_SHARE * 100),
+            inconsistent_percent=round(INCONSISTENT_SHARE * 100),
+            min_participants=MIN_PARTICIPANTS,
+            weights=TYPE_WEIGHTS,
+            domains=DOMAINS,
         )
         return context
 

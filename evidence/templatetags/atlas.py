@@ -3,7 +3,7 @@
 from django import forms, template
 
 from ..models import Direction, EvidenceType
-from ..profile import DIRECTIONS, EVIDENCE_TYPES
+from ..profile import DIRECTIONS, EVIDENCE_TYPES, format_weight
 
 register = template.Library()
 
@@ -58,12 +58,14 @@ def _segments(counts, scale):
 
 @register.inclusion_tag("includes/profile_bar.html")
 def profile_bar(profile):
-    """A compact supports / contradicts / mixed bar with the counts in words."""
-    by_direction = profile.by_direction()
+    """A compact for / against / mixed bar of the evidence *weighted* by type
+    (a controlled link weighs 1, self-report 0.25, an anecdote 0.05), with
+    the weights in words: ten anecdotes do not outdraw one trial."""
+    weights = profile.weighted_by_direction()
     return {
         "profile": profile,
-        "by_direction": by_direction,
-        "segments": _segments(by_direction, profile.total or 1),
+        "weights": {name: format_weight(value) for name, value in weights.items()},
+        "segments": _segments(weights, sum(weights.values()) or 1),
     }
 
 
