@@ -361,5 +361,7 @@ SPECTACULAR_SETTINGS = {
         "PopulationEnum": "studies.models.Population",
         "CertaintyEnum": "evidence.models.Certainty",
         "DomainRatingEnum": "evidence.models.DomainRating",
+        "VerdictDirectionEnum": "evidence.models.VerdictDirection",
+        "DirectionEnum": "evidence.models.Direction",
     },
 }
