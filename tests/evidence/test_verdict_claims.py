@@ -275,3 +275,20 @@ def test_verdict_badges_link_to_their_paragraphs(client):
         page = client.get(path).content.decode()
         assert 'href="/methods/#direction-for"' in page
         assert 'href="/methods/#certainty-high"' in page
+
+
+def test_the_readme_explains_the_verdict_with_the_seed_claims_own_steps(seeded):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "## How strength is computed" not in readme
+    assert "## How certainty is computed" not in readme
+    section = readme.split("## The verdict", 1)[1].split("\n## ", 1)[0]
+    steps = Claim.objects.get(slug=DEPRESSION).certainty_steps
+    listed = [
+        line.split(". ", 1)[1]
+        for line in section.split("The rule:", 1)[0].splitlines()
+        if line[:1].isdigit()
+    ]
+    assert listed == steps
+    assert "/methods/" in section
