@@ -60,12 +60,12 @@ def profile_bar(profile):
     )
     return format_html(
         '<span class="ea-bar" aria-hidden="true">{}</span> '
-        "<span>{} · {} for, {} against, {} mixed</span>",
+        "<span>{} for, {} against, {} mixed (links counted) · strength {}</span>",
         segments,
-        profile.strength_label,
         by_direction["supports"],
         by_direction["contradicts"],
         by_direction["mixed"],
+        profile.strength_label.lower(),
     )
 
 

@@ -38,6 +38,21 @@ def domains_not_assessed(apps, schema_editor):
             model.objects.filter(**{domain: ""}).update(**{domain: "not_assessed"})
 
 
+def revisions_not_assessed(apps, schema_editor):
+    """Suggested revisions of links hold domain values too: an accepted one
+    must not write back the old empty value."""
+    Revision = apps.get_model("evidence", "Revision")
+    for revision in Revision.objects.filter(evidence__isnull=False).iterator():
+        changed = False
+        for values in (revision.changes, revision.original):
+            for domain in DOMAINS:
+                if values.get(domain) == "":
+                    values[domain] = "not_assessed"
+                    changed = True
+        if changed:
+            revision.save(update_fields=["changes", "original"])
+
+
 def domains_back_to_empty(apps, schema_editor):
     for name in ("Evidence", "HistoricalEvidence"):
         model = apps.get_model("evidence", name)
@@ -340,5 +355,6 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(domains_not_assessed, domains_back_to_empty),
+        migrations.RunPython(revisions_not_assessed, migrations.RunPython.noop),
         migrations.RunPython(strength_bands_stored, migrations.RunPython.noop),
     ]
