@@ -357,3 +357,34 @@ def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
     text = verdict_text(basis=basis, direction=direction, certainty=level)
     steps.append(f"Verdict: {direction}, {LEVEL_LABELS[level].lower()} certainty.")
     return Verdict(direction, level, basis, text, steps)
+
+
+# The paragraph of /methods/ that explains each kind of step, by what the step
+# says; the first that matches wins.
+STEP_PARAGRAPHS = (
+    ("not-assessed", lambda step: step.startswith("Not assessed")),
+    ("tiers", lambda step: step.startswith("Started")),
+    ("direct", lambda step: step.startswith("Set aside")),
+    ("direction", lambda step: step.startswith("Direction")),
+    ("domain-inconsistency", lambda step: "inconsistency" in step),
+    ("domain-imprecision", lambda step: "imprecision" in step.lower()),
+    ("domain-risk_of_bias", lambda step: "risk of bias in" in step),
+    ("domain-publication_bias", lambda step: "publication bias in" in step),
+    (
+        "domain-indirectness",
+        lambda step: (
+            step.startswith("Down")
+            and any(
+                phrase in step
+                for phrase in [*INDIRECTNESS_PHRASES.values(), "indirect evidence in"]
+            )
+        ),
+    ),
+    ("upgrades", lambda step: step.startswith("Up one")),
+    ("single-study", lambda step: "never high" in step),
+)
+
+
+def step_paragraph(step: str) -> str:
+    """The id of the /methods/ paragraph that explains ``step`` of a verdict."""
+    return next((anchor for anchor, says in STEP_PARAGRAPHS if says(step)), "verdict")

@@ -29,8 +29,8 @@ from .verdict import (
     CLEAR_SHARE,
     DOMAINS,
     INCONSISTENT_SHARE,
-    INDIRECTNESS_PHRASES,
     MIN_PARTICIPANTS,
+    step_paragraph,
 )
 
 TOPIC_HEADINGS = {
@@ -317,25 +317,6 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
 
 # Published claims scanned for the methods page's examples.
 METHODS_EXAMPLES_FROM = 500
-# Which step of a verdict shows each part of the rule at work.
-STEP_SHOWS = {
-    "tiers": lambda step: step.startswith("Started"),
-    "direct": lambda step: step.startswith("Set aside"),
-    "inconsistency": lambda step: "inconsistency" in step and step.startswith("Down"),
-    "risk_of_bias": lambda step: "risk of bias in" in step,
-    "indirectness": lambda step: (
-        step.startswith("Down")
-        and any(
-            phrase in step
-            for phrase in [*INDIRECTNESS_PHRASES.values(), "indirect evidence in"]
-        )
-    ),
-    "imprecision": lambda step: "imprecision" in step.lower(),
-    "publication_bias": lambda step: "publication bias in" in step,
-    "not_assessed": lambda step: "not assessed" in step.lower(),
-    "upgrades": lambda step: step.startswith("Up one"),
-    "single_study": lambda step: "never high" in step,
-}
 
 
 def methods_examples():
@@ -359,9 +340,9 @@ def methods_examples():
         directions.setdefault(claim["verdict_direction"], {"claim": claim})
         levels.setdefault(claim["certainty"], {"claim": claim})
         for step in claim["certainty_steps"]:
-            for part, shows in STEP_SHOWS.items():
-                if part not in steps and shows(step):
-                    steps[part] = {"claim": claim, "step": step}
+            # Keyed for templates: "domain-risk_of_bias" → "risk_of_bias".
+            part = step_paragraph(step).removeprefix("domain-").replace("-", "_")
+            steps.setdefault(part, {"claim": claim, "step": step})
     return {"directions": directions, "levels": levels, "steps": steps}
 
 

@@ -4,6 +4,7 @@ from django import forms, template
 
 from ..models import Direction, EvidenceType
 from ..profile import DIRECTIONS, EVIDENCE_TYPES, format_weight
+from ..verdict import step_paragraph
 
 register = template.Library()
 
@@ -188,3 +189,9 @@ def pagination(context, page, param="page", label="Pages"):
             page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
         ),
     }
+
+
+@register.filter
+def methods_anchor(step):
+    """The id of the /methods/ paragraph that explains this step of a verdict."""
+    return step_paragraph(step)

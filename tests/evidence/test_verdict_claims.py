@@ -292,3 +292,20 @@ def test_the_readme_explains_the_verdict_with_the_seed_claims_own_steps(seeded):
     ]
     assert listed == steps
     assert "/methods/" in section
+
+
+def test_every_step_of_the_verdict_links_to_its_paragraph(client, seeded):
+    page = page_of(client, DEPRESSION)
+    for anchor in (
+        "tiers",
+        "direction",
+        "domain-inconsistency",
+        "domain-indirectness",
+        "domain-imprecision",
+        "not-assessed",
+        "verdict",
+    ):
+        assert f'href="/methods/#{anchor}"' in page
+    methods = client.get("/methods/").content.decode()
+    assert 'id="tiers"' in methods and 'id="direct"' in methods
+    assert "participants in" in methods  # an example step from the data
