@@ -26,7 +26,6 @@ from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
 from .verdict import (
-    CLEAR_SHARE,
     DOMAINS,
     INCONSISTENT_SHARE,
     MIN_PARTICIPANTS,
@@ -355,7 +354,6 @@ class MethodsView(TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             examples=methods_examples(),
-            clear_percent=round(CLEAR_SHARE * 100),
             inconsistent_percent=round(INCONSISTENT_SHARE * 100),
             min_participants=MIN_PARTICIPANTS,
             weights=TYPE_WEIGHTS,
