@@ -928,12 +928,12 @@ class Reader:
 
 def verify(ledger, usernames, run_title):
     """Compare the database with the ledgers; return a list of differences."""
-    from evidence.certainty import LinkAppraisal, certainty_assess
     from evidence.effects import EFFECT_NUMBER_FIELDS
     from evidence.models import Claim, Evidence
     from evidence.profile import empty_counts, evidence_profile
     from evidence.services import stored_assessment
     from evidence.synthesis import stored_meta_analyses
+    from evidence.verdict import LinkAppraisal, claim_verdict
     from studies.models import Study
 
     problems = []
@@ -1017,6 +1017,7 @@ def verify(ledger, usernames, run_title):
                     evidence_type=link.evidence_type,
                     direction=link.direction,
                     design=link.study.design,
+                    sample_size=link.study.sample_size,
                     risk_of_bias=link.risk_of_bias,
                     indirectness=link.indirectness,
                     indirectness_reasons=tuple(link.indirectness_reasons or ()),
@@ -1028,8 +1029,8 @@ def verify(ledger, usernames, run_title):
                 )
             )
         profile = evidence_profile(counts)
-        computed = certainty_assess(appraisals, strength=profile.strength)
-        expected = stored_assessment(claim=claim, profile=profile, computed=computed)
+        verdict = claim_verdict(appraisals)
+        expected = stored_assessment(claim=claim, profile=profile, verdict=verdict)
         same("claim", claim.slug, {name: getattr(claim, name) for name in expected}, expected, "recomputed from its links:")  # fmt: skip
         expected_meta = stored_meta_analyses(
             sorted(effect_rows, key=lambda row: row["id"])
@@ -1046,8 +1047,8 @@ def verify(ledger, usernames, run_title):
             same(
                 f"claim {claim.slug} latest version",
                 latest.number,
-                {name: getattr(latest, name) for name in ("profile_counts", "evidence_count", "certainty", "description")},
-                {name: getattr(claim, name) for name in ("profile_counts", "evidence_count", "certainty", "description")},
+                {name: getattr(latest, name) for name in ("profile_counts", "evidence_count", "certainty", "verdict_direction", "verdict_text", "strength_score", "description")},
+                {name: getattr(claim, name) for name in ("profile_counts", "evidence_count", "certainty", "verdict_direction", "verdict_text", "strength_score", "description")},
                 "the claim has",
             )  # fmt: skip
         checked += 1

@@ -418,5 +418,7 @@ SPECTACULAR_SETTINGS = {
         "CertaintyEnum": "evidence.models.Certainty",
         "DomainRatingEnum": "evidence.models.DomainRating",
         "EffectMeasureEnum": "evidence.effects.EffectMeasure",
+        "VerdictDirectionEnum": "evidence.models.VerdictDirection",
+        "DirectionEnum": "evidence.models.Direction",
     },
 }

@@ -60,12 +60,12 @@ def profile_bar(profile):
     )
     return format_html(
         '<span class="ea-bar" aria-hidden="true">{}</span> '
-        "<span>{} · {} for, {} against, {} mixed</span>",
+        "<span>{} for, {} against, {} mixed (links counted) · strength {}</span>",
         segments,
-        profile.strength_label,
         by_direction["supports"],
         by_direction["contradicts"],
         by_direction["mixed"],
+        profile.strength_label.lower(),
     )
 
 
@@ -415,11 +415,12 @@ class ClaimAdmin(ModeratedAdmin):
         "statement",
         "topic",
         "status",
+        "verdict_direction",
         "certainty",
         "evidence_profile",
         "updated",
     ]
-    list_filter = ["topic", "status", "certainty"]
+    list_filter = ["topic", "status", "verdict_direction", "certainty"]
     search_fields = ["statement", "description", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
@@ -445,11 +446,12 @@ class ClaimAdmin(ModeratedAdmin):
             },
         ),
         (
-            "Certainty",
+            "Verdict",
             {
                 "fields": [
                     "certainty_detail",
-                    ("certainty_override", "certainty_override_reason"),
+                    ("direction_override", "certainty_override"),
+                    "certainty_override_reason",
                     "version_links",
                 ]
             },
@@ -502,29 +504,36 @@ class ClaimAdmin(ModeratedAdmin):
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not is_editor(request.user, "claim"):
-            readonly += ["certainty_override", "certainty_override_reason"]
+            readonly += [
+                "direction_override",
+                "certainty_override",
+                "certainty_override_reason",
+            ]
             if obj is not None:
                 readonly.append(
                     "slug"
                 )  # permanent; editors may rename (the old slug redirects)
         return readonly
 
-    @admin.display(description="Certainty")
+    @admin.display(description="Verdict")
     def certainty_detail(self, obj):
         steps = format_html_join(
             "", "<li>{}</li>", ((step,) for step in obj.certainty_steps)
         )
         override = (
             format_html(
-                "<p><strong>Overridden by an editor to {}</strong>: {}</p>",
+                "<p><strong>Overridden by an editor to {}, {} certainty</strong>: {}</p>",
+                obj.get_verdict_direction_display().lower(),
                 obj.get_certainty_display().lower(),
                 obj.certainty_override_reason,
             )
-            if obj.certainty_override
+            if obj.verdict_overridden
             else ""
         )
         return format_html(
-            "<p>Computed: <strong>{}</strong></p><ol>{}</ol>{}",
+            "<p>{}</p><p>Computed: <strong>{}, {} certainty</strong></p><ol>{}</ol>{}",
+            obj.verdict_text,
+            obj.get_verdict_direction_computed_display().lower(),
             obj.get_certainty_computed_display().lower(),
             steps,
             override,
@@ -633,7 +642,8 @@ class EvidenceAdmin(ModeratedAdmin):
                     ("large_effect", "dose_response"),
                 ],
                 "description": "Recorded for this claim. They lower (or raise) the claim's certainty "
-                "when they hold for most of its best studies; see the README.",
+                "when they hold for most of its best studies; a domain left “not assessed” is "
+                "judged from the data where it can be (see /methods/).",
             },
         ),
         EFFECT_FIELDSET,

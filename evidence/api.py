@@ -164,7 +164,9 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         "statement",
         "topic",
         "status",
+        "verdict_direction",
         "certainty",
+        "verdict_text",
         "evidence_count",
         "strength",
         "strength_score",
@@ -284,16 +286,18 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         )
 
     def csv_row(self, claim):
-        profile = claim.profile
+        # The stored values, as in a data release's claims.csv.
         return [
             claim.slug,
             claim.statement,
             claim.topic,
             claim.status,
+            claim.verdict_direction,
             claim.certainty,
+            claim.verdict_text,
             claim.evidence_count,
-            profile.strength,
-            profile.score,
+            claim.strength,
+            claim.strength_score,
             claim.updated.isoformat(),
             *flat_meta_analysis(claim.meta_analyses),
         ]

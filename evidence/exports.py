@@ -18,12 +18,8 @@ def _absolute(request, path):
     return request.build_absolute_uri(path) if request else path
 
 
-def _statement_direction(profile):
-    if profile.strength in ("strong", "moderate", "weak"):
-        return "supports"
-    if profile.strength.endswith("_against"):
-        return "disputes"
-    return "neutral"
+# The claim's verdict direction in VA-Spec's words.
+STATEMENT_DIRECTION = {"for": "supports", "against": "disputes", "unclear": "neutral"}
 
 
 def _evidence_item(link, request):
@@ -53,7 +49,6 @@ def claim_va_statement(claim, links, *, request=None):
     ``links`` are the claim's counted evidence links with their studies
     loaded (``select_related("study")``).
     """
-    profile = claim.profile
     lines = {}
     for link in links:
         lines.setdefault((link.evidence_type, link.direction), []).append(link)
@@ -89,22 +84,24 @@ def claim_va_statement(claim, links, *, request=None):
         "conformsTo": SPEC_NOTE,
         "description": claim.statement,
         "subjectTopic": claim.topic,
-        "direction": _statement_direction(profile),
+        "direction": STATEMENT_DIRECTION[claim.verdict_direction],
         "strength": {
             "primaryCoding": {"code": claim.certainty, "system": "GRADE certainty"},
             "name": claim.get_certainty_display(),
         },
-        "score": profile.score,
+        "verdict": claim.verdict_text,
+        "score": claim.strength_score,
         "specifiedBy": {
             "type": "Method",
-            "name": "Evidence Atlas certainty rule (GRADE-style) and strength rule",
+            "name": "Evidence Atlas verdict rule (GRADE-style certainty in a direction)",
             "steps": claim.certainty_steps,
             "override": (
                 {
-                    "level": claim.certainty_override,
+                    "direction": claim.direction_override or None,
+                    "level": claim.certainty_override or None,
                     "reason": claim.certainty_override_reason,
                 }
-                if claim.certainty_override
+                if claim.verdict_overridden
                 else None
             ),
         },

@@ -9,7 +9,21 @@ from simple_history.models import HistoricalRecords
 from studies.models import errors_moved_to_fields, validate_not_blank
 
 from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
-from .profile import counts_from_rows, empty_counts, evidence_profile
+from .profile import (
+    counts_from_rows,
+    empty_counts,
+    stored_profile,
+)
+from .verdict import (
+    AGAINST,
+    DIRECTION_LABELS,
+    FOR,
+    NOT_ASSESSED,
+    NOT_SERIOUS,
+    SERIOUS,
+    UNCLEAR,
+    VERY_SERIOUS,
+)
 
 STATEMENT_MAX_LENGTH = 1000
 SLUG_MAX_LENGTH = 120
@@ -40,10 +54,17 @@ class Certainty(models.TextChoices):
     VERY_LOW = "very_low", "Very low"
 
 
+class VerdictDirection(models.TextChoices):
+    FOR = FOR, DIRECTION_LABELS[FOR]
+    AGAINST = AGAINST, DIRECTION_LABELS[AGAINST]
+    UNCLEAR = UNCLEAR, DIRECTION_LABELS[UNCLEAR]
+
+
 class DomainRating(models.TextChoices):
-    NOT_SERIOUS = "", "Not serious"
-    SERIOUS = "serious", "Serious (down one)"
-    VERY_SERIOUS = "very_serious", "Very serious (down two)"
+    NOT_ASSESSED = NOT_ASSESSED, "Not assessed"
+    NOT_SERIOUS = NOT_SERIOUS, "Not serious"
+    SERIOUS = SERIOUS, "Serious (down one)"
+    VERY_SERIOUS = VERY_SERIOUS, "Very serious (down two)"
 
 
 class IndirectnessReason(models.TextChoices):
@@ -150,9 +171,30 @@ class Claim(models.Model):
     # services.claim_refresh so that lists never aggregate links.
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
     strength_score = models.SmallIntegerField(default=0, editable=False)
+    strength = models.CharField(max_length=20, default="none", editable=False)
     profile_counts = models.JSONField(default=empty_counts, editable=False)
-    # Certainty (evidence/certainty.py): the computed value with its steps,
-    # an editor's override with its reason, and the headline value readers see.
+    # The verdict (evidence/verdict.py): the computed direction and certainty
+    # with the rule's steps, an editor's overrides with their one reason, and
+    # the headline values and sentence readers see.
+    verdict_direction_computed = models.CharField(
+        max_length=20,
+        choices=VerdictDirection.choices,
+        default=VerdictDirection.UNCLEAR,
+        editable=False,
+    )
+    direction_override = models.CharField(
+        max_length=20,
+        choices=VerdictDirection.choices,
+        blank=True,
+        help_text="Editors only: replaces the computed direction of the verdict; give the reason.",
+    )
+    verdict_direction = models.CharField(
+        max_length=20,
+        choices=VerdictDirection.choices,
+        default=VerdictDirection.UNCLEAR,
+        editable=False,
+    )
+    verdict_text = models.TextField(blank=True, editable=False)
     certainty_computed = models.CharField(
         max_length=20,
         choices=Certainty.choices,
@@ -166,7 +208,10 @@ class Claim(models.Model):
         blank=True,
         help_text="Editors only: replaces the computed certainty as the headline; give the reason.",
     )
-    certainty_override_reason = models.TextField(blank=True)
+    certainty_override_reason = models.TextField(
+        blank=True,
+        help_text="Why an editor overrides the computed direction or certainty.",
+    )
     certainty = models.CharField(
         max_length=20,
         choices=Certainty.choices,
@@ -198,7 +243,11 @@ class Claim(models.Model):
         excluded_fields=[
             "evidence_count",
             "strength_score",
+            "strength",
             "profile_counts",
+            "verdict_direction_computed",
+            "verdict_direction",
+            "verdict_text",
             "certainty_computed",
             "certainty_steps",
             "certainty",
@@ -223,10 +272,11 @@ class Claim(models.Model):
                 condition=Q(status__in=Status.values), name="claim_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(certainty_override="") | ~Q(certainty_override_reason=""),
-                name="claim_certainty_override_has_reason",
+                condition=Q(certainty_override="", direction_override="")
+                | ~Q(certainty_override_reason=""),
+                name="claim_verdict_override_has_reason",
                 violation_error_code="override_without_reason",
-                violation_error_message="Give the reason for overriding the computed certainty.",
+                violation_error_message="Give the reason for overriding the computed verdict.",
             ),
             models.CheckConstraint(
                 condition=Q(effect_favours_claim__in=["", *EffectFavours.values]),
@@ -291,8 +341,15 @@ class Claim(models.Model):
 
     @property
     def profile(self):
-        """The claim's :class:`~evidence.profile.EvidenceProfile` (no query)."""
-        return evidence_profile(self.profile_counts)
+        """The claim's :class:`~evidence.profile.EvidenceProfile` (no query),
+        with the strength stored at the last refresh."""
+        return stored_profile(
+            self.profile_counts, score=self.strength_score, strength=self.strength
+        )
+
+    @property
+    def verdict_overridden(self):
+        return bool(self.certainty_override or self.direction_override)
 
 
 class EvidenceQuerySet(models.QuerySet):
@@ -446,11 +503,11 @@ class Evidence(models.Model):
     risk_of_bias = models.CharField(
         max_length=20,
         choices=DomainRating.choices,
-        blank=True,
+        default=DomainRating.NOT_ASSESSED,
         help_text="e.g. no blinding, participants could tell the active dose",
     )
     indirectness = models.CharField(
-        max_length=20, choices=DomainRating.choices, blank=True
+        max_length=20, choices=DomainRating.choices, default=DomainRating.NOT_ASSESSED
     )
     indirectness_reasons = models.JSONField(
         default=list, blank=True, validators=[validate_indirectness_reasons]
@@ -458,14 +515,14 @@ class Evidence(models.Model):
     imprecision = models.CharField(
         max_length=20,
         choices=DomainRating.choices,
-        blank=True,
-        help_text="e.g. a small sample",
+        default=DomainRating.NOT_ASSESSED,
+        help_text="e.g. a small sample; when not assessed, the rule judges it from the sample sizes",
     )
     inconsistency = models.CharField(
-        max_length=20, choices=DomainRating.choices, blank=True
+        max_length=20, choices=DomainRating.choices, default=DomainRating.NOT_ASSESSED
     )
     publication_bias = models.CharField(
-        max_length=20, choices=DomainRating.choices, blank=True
+        max_length=20, choices=DomainRating.choices, default=DomainRating.NOT_ASSESSED
     )
     large_effect = models.BooleanField(
         default=False, help_text="A reason to trust it more."
@@ -713,7 +770,15 @@ class ClaimVersion(models.Model):
     certainty_computed = models.CharField(max_length=20, choices=Certainty.choices)
     certainty_steps = models.JSONField(default=list)
     certainty_override_reason = models.TextField(blank=True)
+    verdict_direction = models.CharField(
+        max_length=20,
+        choices=VerdictDirection.choices,
+        blank=True,
+        help_text="Empty for versions made before verdicts had a direction.",
+    )
+    verdict_text = models.TextField(blank=True)
     strength_score = models.SmallIntegerField(default=0)
+    strength = models.CharField(max_length=20, blank=True)
     profile_counts = models.JSONField(default=empty_counts)
     evidence_count = models.PositiveIntegerField(default=0)
     links_snapshot = models.JSONField(
@@ -727,6 +792,11 @@ class ClaimVersion(models.Model):
     changes = models.JSONField(default=dict, help_text="Claim field → [before, after].")
     summary = models.TextField(
         blank=True, help_text="What changed since the previous version, in words."
+    )
+    note = models.TextField(
+        blank=True,
+        help_text="Why the version was made when no person changed the claim, "
+        "e.g. “Rule change: …”.",
     )
 
     class Meta:
@@ -742,6 +812,13 @@ class ClaimVersion(models.Model):
 
     def get_absolute_url(self):
         return reverse("evidence:claim-version", args=[self.claim.slug, self.number])
+
+    @property
+    def profile(self):
+        """The evidence profile with the strength stored at this version."""
+        return stored_profile(
+            self.profile_counts, score=self.strength_score, strength=self.strength
+        )
 
 
 class Release(models.Model):

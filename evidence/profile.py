@@ -2,8 +2,8 @@
 
 One place computes both, from the counts of a claim's published evidence links
 by evidence type and direction; the admin, the API and the reader pages all
-call :func:`evidence_profile`. The rule is documented in the README ("How
-strength is computed"); keep the two in step.
+call :func:`evidence_profile`. It no longer decides anything: the verdict
+(evidence/verdict.py) does, and the strength is one of its reasons.
 
 Why a balance rather than a sum: a score that adds up links rewards a claim
 for being argued about. Here contrary evidence always pulls the score towards
@@ -11,7 +11,7 @@ zero, so fifty contradicting links can never make a claim look stronger than
 fifty agreeing ones.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 EVIDENCE_TYPES = ("controlled", "self_report", "anecdotal")
 DIRECTIONS = ("supports", "contradicts", "mixed")
@@ -45,6 +45,11 @@ STRENGTH_BANDS = (
     (-59, "moderate_against", "Moderate evidence against"),
     (-100, "strong_against", "Strong evidence against"),
 )
+
+STRENGTH_LABELS = {
+    "none": "No evidence",
+    **{key: label for _, key, label in STRENGTH_BANDS},
+}
 
 
 def empty_counts():
@@ -86,6 +91,17 @@ class EvidenceProfile:
             for direction in DIRECTIONS
         }
 
+    def weighted_by_direction(self):
+        """Direction → the weight of its links (TYPE_WEIGHTS), as the verdict
+        weighs them: what the compact bars draw."""
+        return {
+            direction: sum(
+                TYPE_WEIGHTS[etype] * self.counts[etype][direction]
+                for etype in EVIDENCE_TYPES
+            )
+            for direction in DIRECTIONS
+        }
+
     def as_dict(self):
         return {
             "total": self.total,
@@ -111,7 +127,7 @@ def _plural(number, singular, plural=None):
     return f"{number} {singular if number == 1 else (plural or singular + 's')}"
 
 
-def _format_weight(value):
+def format_weight(value):
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
@@ -194,14 +210,14 @@ def evidence_profile(counts):
                 f"{TYPE_LABELS[etype].capitalize()} evidence: {', '.join(parts)}."
             )
     reasons.append(
-        f"Weighted, {_format_weight(weight_for)} for and {_format_weight(weight_against)} "
+        f"Weighted, {format_weight(weight_for)} for and {format_weight(weight_against)} "
         "against (a controlled link weighs 1, self-report 0.25, anecdotal 0.05; "
         "a mixed finding counts half each way)."
     )
     if contested:
         reasons.append(
-            f"Contested: {round(minority_share * 100)}% of the weighted evidence points "
-            "the other way, which pulls the strength towards inconclusive."
+            f"{round(minority_share * 100)}% of the weighted evidence points the other "
+            "way, which pulls the strength towards zero."
         )
     if confidence < 0.5:
         reasons.append(
@@ -223,4 +239,17 @@ def evidence_profile(counts):
         strength_label=strength_label,
         contested=contested,
         reasons=reasons,
+    )
+
+
+def stored_profile(counts, *, score, strength):
+    """The profile of stored ``counts`` with the stored ``score`` and
+    ``strength`` band: what readers see is what the last refresh wrote, so the
+    pages, the API, its CSV and the releases never disagree on it."""
+    profile = evidence_profile(counts)
+    return replace(
+        profile,
+        score=score,
+        strength=strength or profile.strength,
+        strength_label=STRENGTH_LABELS.get(strength, profile.strength_label),
     )

@@ -31,14 +31,24 @@ CLAIM_COLUMNS = [
     ("description", "Context for the claim"),
     ("topic", "mechanism, effect or risk"),
     (
-        "certainty",
-        "Headline certainty: high, moderate, low or very_low (an editor's override if any)",
+        "verdict_direction",
+        "Where the deciding evidence points: for, against or unclear (an editor's override if any)",
     ),
+    (
+        "certainty",
+        "Certainty in that direction: high, moderate, low or very_low (an editor's override if any)",
+    ),
+    ("verdict_text", "The verdict in one plain sentence"),
+    ("verdict_direction_computed", "Direction computed by the documented rule"),
     ("certainty_computed", "Certainty computed by the documented GRADE-style rule"),
     ("certainty_steps", "Each step of the rule, in words, separated by ' | '"),
     (
         "certainty_override_reason",
-        "Why an editor overrode the computed certainty, if they did",
+        "Why an editor overrode the computed direction or certainty, if they did",
+    ),
+    (
+        "strength",
+        "Strength band of all evidence (one reason under the verdict, not the verdict)",
     ),
     ("strength_score", "Strength of all evidence, -100 (against) to 100 (for)"),
     ("evidence_count", "Counted evidence links (published, study not retracted)"),
@@ -53,15 +63,15 @@ EVIDENCE_COLUMNS = [
     ("evidence_type", "controlled, self_report or anecdotal"),
     ("direction", "supports, contradicts or mixed"),
     ("finding", "What the study found for this claim, in the curator's words"),
-    ("risk_of_bias", "GRADE: empty, serious or very_serious"),
-    ("indirectness", "GRADE: empty, serious or very_serious"),
+    ("risk_of_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("indirectness", "GRADE: not_assessed, not_serious, serious or very_serious"),
     (
         "indirectness_reasons",
         "animal_or_in_vitro, healthy_volunteers, full_dose, surrogate_outcome; separated by '; '",
     ),
-    ("imprecision", "GRADE: empty, serious or very_serious"),
-    ("inconsistency", "GRADE: empty, serious or very_serious"),
-    ("publication_bias", "GRADE: empty, serious or very_serious"),
+    ("imprecision", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("inconsistency", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("publication_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
     ("large_effect", "yes if recorded as a reason to trust it more"),
     ("dose_response", "yes if recorded as a reason to trust it more"),
     (
@@ -103,9 +113,16 @@ VERSION_COLUMNS = [
     ("number", "Version number"),
     ("created", "When the version was made (ISO 8601)"),
     ("statement", "The statement at that version"),
+    (
+        "verdict_direction",
+        "Direction of the verdict at that version (empty before verdicts had one)",
+    ),
     ("certainty", "Headline certainty at that version"),
+    ("verdict_text", "The verdict in one sentence at that version"),
+    ("strength_score", "Strength score stored at that version"),
     ("evidence_count", "Counted links at that version"),
     ("summary", "What changed since the previous version"),
+    ("note", "Why the version was made when no person changed the claim"),
 ]
 
 
@@ -119,10 +136,14 @@ def _claim_row(claim):
         claim.statement,
         claim.description,
         claim.topic,
+        claim.verdict_direction,
         claim.certainty,
+        claim.verdict_text,
+        claim.verdict_direction_computed,
         claim.certainty_computed,
         " | ".join(claim.certainty_steps),
-        claim.certainty_override_reason if claim.certainty_override else "",
+        claim.certainty_override_reason if claim.verdict_overridden else "",
+        claim.strength,
         claim.strength_score,
         claim.evidence_count,
         claim.version,
@@ -180,9 +201,13 @@ def _version_row(version):
         version.number,
         version.created.isoformat(),
         version.statement,
+        version.verdict_direction,
         version.certainty,
+        version.verdict_text,
+        version.strength_score,
         version.evidence_count,
         version.summary,
+        version.note,
     ]
 
 
@@ -218,8 +243,8 @@ def _readme(name, licence, counts):
     sections = [
         f"# Evidence Atlas data release {name}\n",
         "Every published claim, every study and every published evidence link of Evidence "
-        "Atlas on the day of the release, with each claim's certainty (and the steps that "
-        "produced it) and its numbered versions.\n",
+        "Atlas on the day of the release, with each claim's verdict (direction, certainty "
+        "and the steps that produced them) and its numbered versions.\n",
         f"Licence: {licence['name']} ({licence['url']}). See LICENSE.\n",
         "Counts: "
         + ", ".join(f"{number} {kind}" for kind, number in counts.items())

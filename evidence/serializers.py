@@ -1,5 +1,5 @@
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -17,6 +17,7 @@ from .models import (
     IndirectnessReason,
     Release,
     Revision,
+    VerdictDirection,
 )
 from .services import version_links
 from .synthesis import public_meta_analyses
@@ -66,6 +67,7 @@ class StrengthSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(deprecate_fields=["strength"])
 class EvidenceSummarySerializer(serializers.Serializer):
     total = serializers.IntegerField(help_text="Published links.")
     counts = CountTableSerializer(
@@ -73,7 +75,10 @@ class EvidenceSummarySerializer(serializers.Serializer):
     )
     by_type = CountsByTypeSerializer()
     by_direction = CountsByDirectionSerializer()
-    strength = StrengthSerializer()
+    strength = StrengthSerializer(
+        help_text="Deprecated: the claim's `verdict` is the answer; the strength "
+        "is one of its reasons. Kept for existing clients."
+    )
 
 
 def evidence_summary(profile):
@@ -147,6 +152,27 @@ class MetaAnalysisSerializer(serializers.Serializer):
     links = MetaAnalysisLinkSerializer(many=True)
 
 
+class VerdictSerializer(serializers.Serializer):
+    direction = serializers.ChoiceField(
+        choices=VerdictDirection.choices,
+        help_text="Where the deciding evidence points: for, against or unclear.",
+    )
+    certainty = serializers.ChoiceField(
+        choices=Certainty.choices,
+        help_text="GRADE certainty in that direction (equal to the claim's `certainty`).",
+    )
+    text = serializers.CharField(help_text="The verdict in one plain sentence.")
+
+
+def verdict_data(claim):
+    """The API shape of a claim's stored verdict (overrides included)."""
+    return {
+        "direction": claim.verdict_direction,
+        "certainty": claim.certainty,
+        "text": claim.verdict_text,
+    }
+
+
 class CertaintyOverrideSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=Certainty.choices)
     reason = serializers.CharField()
@@ -162,11 +188,15 @@ class CertaintyDetailSerializer(serializers.Serializer):
     override = CertaintyOverrideSerializer(
         allow_null=True, help_text="An editor's override, which becomes the headline."
     )
+    direction_computed = serializers.ChoiceField(
+        choices=VerdictDirection.choices, help_text="The direction the rule gives."
+    )
 
 
 def certainty_detail(claim):
     return {
         "computed": claim.certainty_computed,
+        "direction_computed": claim.verdict_direction_computed,
         "steps": claim.certainty_steps,
         "override": (
             {
@@ -201,16 +231,20 @@ class WorkflowMixin:
         return super().validate(attrs)
 
 
+DOMAIN_HELP = (
+    "GRADE: not_assessed (the default; the rule then judges what the data allows), "
+    "not_serious, serious or very_serious."
+)
 GRADE_FIELDS_HELP = {
-    "risk_of_bias": "GRADE: empty (not serious), serious or very_serious.",
-    "indirectness": "GRADE: empty (not serious), serious or very_serious.",
+    "risk_of_bias": DOMAIN_HELP,
+    "indirectness": DOMAIN_HELP,
     "indirectness_reasons": (
         "Why the evidence is indirect: any of animal_or_in_vitro, healthy_volunteers, "
         "full_dose, surrogate_outcome."
     ),
-    "imprecision": "GRADE: empty (not serious), serious or very_serious.",
-    "inconsistency": "GRADE: empty (not serious), serious or very_serious.",
-    "publication_bias": "GRADE: empty (not serious), serious or very_serious.",
+    "imprecision": DOMAIN_HELP,
+    "inconsistency": DOMAIN_HELP,
+    "publication_bias": DOMAIN_HELP,
     "large_effect": "A reason to trust the evidence more.",
     "dose_response": "A dose-response gradient: a reason to trust the evidence more.",
 }
@@ -347,6 +381,7 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
     description = serializers.CharField(
         max_length=10_000, required=False, allow_blank=True
     )
+    verdict = serializers.SerializerMethodField()
     evidence_summary = serializers.SerializerMethodField()
     certainty_detail = serializers.SerializerMethodField()
     meta_analyses = serializers.SerializerMethodField(
@@ -365,8 +400,10 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             "status",
             "review_comment",
             "retraction_reason",
+            "verdict",
             "certainty",
             "certainty_detail",
+            "direction_override",
             "certainty_override",
             "certainty_override_reason",
             "evidence_summary",
@@ -383,13 +420,18 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
                 name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
             },
             "certainty": {
-                "help_text": "The headline certainty: an editor's override if any, else the computed value."
+                "help_text": "The headline certainty, equal to verdict.certainty: an editor's "
+                "override if any, else the computed value."
+            },
+            "direction_override": {
+                "help_text": "Editors only: replaces the computed direction of the verdict; "
+                "needs certainty_override_reason."
             },
             "certainty_override": {
                 "help_text": "Editors only; needs certainty_override_reason."
             },
             "certainty_override_reason": {
-                "help_text": "Editors only: why the computed certainty is overridden."
+                "help_text": "Editors only: why the computed direction or certainty is overridden."
             },
             "version": {
                 "help_text": "Number of the latest published version (0: never published)."
@@ -412,11 +454,19 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
     def validate(self, attrs):
         overriding = any(
             name in attrs and attrs[name] != getattr(self.instance, name, "")
-            for name in ("certainty_override", "certainty_override_reason")
+            for name in (
+                "certainty_override",
+                "direction_override",
+                "certainty_override_reason",
+            )
         )
         if overriding and not is_editor(self.context["request"].user, "claim"):
-            raise PermissionDenied("Only editors can override the computed certainty.")
+            raise PermissionDenied("Only editors can override the computed verdict.")
         return super().validate(attrs)
+
+    @extend_schema_field(VerdictSerializer)
+    def get_verdict(self, claim):
+        return verdict_data(claim)
 
     @extend_schema_field(CertaintyDetailSerializer)
     def get_certainty_detail(self, claim):
@@ -545,9 +595,13 @@ class ClaimVersionSerializer(serializers.ModelSerializer):
             "certainty_computed",
             "certainty_steps",
             "certainty_override_reason",
+            "verdict_direction",
+            "verdict_text",
             "strength_score",
+            "strength",
             "evidence_count",
             "summary",
+            "note",
             "changes",
             "links_added",
             "links_removed",

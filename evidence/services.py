@@ -1,7 +1,7 @@
 """Writes shared by the admin, the API, the seed and the import commands.
 
 The stored state derived from a claim's links — its evidence profile, its
-certainty and its numbered versions — is refreshed here, in one place.
+verdict and its numbered versions — is refreshed here, in one place.
 """
 
 import threading
@@ -13,10 +13,10 @@ from operator import itemgetter
 from django.db import transaction
 from django.db.models import Count
 
-from .certainty import LEVEL_RANK, LinkAppraisal, certainty_assess
 from .models import Claim, ClaimVersion, Evidence, Status
 from .profile import counts_from_rows, evidence_profile
 from .synthesis import claim_pooled, pooled_by_claim, pooled_stored
+from .verdict import LEVEL_RANK, LinkAppraisal, claim_verdict, verdict_text
 
 # A full snapshot of the links every this many versions; the ones between
 # store only what changed.
@@ -25,6 +25,7 @@ APPRAISAL_FIELDS = [
     "evidence_type",
     "direction",
     "study__design",
+    "study__sample_size",
     "risk_of_bias",
     "indirectness",
     "indirectness_reasons",
@@ -72,8 +73,11 @@ def _appraisal(row):
     row = dict(row)
     row.pop("claim_id", None)
     design = row.pop("study__design")
+    sample_size = row.pop("study__sample_size")
     reasons = tuple(row.pop("indirectness_reasons") or ())
-    return LinkAppraisal(design=design, indirectness_reasons=reasons, **row)
+    return LinkAppraisal(
+        design=design, sample_size=sample_size, indirectness_reasons=reasons, **row
+    )
 
 
 def _appraisals(claim_id):
@@ -84,28 +88,38 @@ def _appraisals(claim_id):
         yield _appraisal(row)
 
 
-def stored_assessment(*, claim, profile, computed):
-    """The claim's stored fields for its ``profile`` and ``computed`` certainty:
-    what a refresh writes, and what a check of stored data expects."""
-    headline = claim.certainty_override or computed.level
+def stored_assessment(*, claim, profile, verdict):
+    """The claim's stored fields for its ``profile`` and computed ``verdict``
+    (with the editor's overrides, if any): what a refresh writes, and what a
+    check of stored data expects."""
+    certainty = claim.certainty_override or verdict.certainty
+    direction = claim.direction_override or verdict.direction
     return {
         "profile_counts": profile.counts,
         "evidence_count": profile.total,
         "strength_score": profile.score,
-        "certainty_computed": computed.level,
-        "certainty_steps": computed.steps,
-        "certainty": headline,
-        "certainty_rank": LEVEL_RANK[headline],
+        "strength": profile.strength,
+        "verdict_direction_computed": verdict.direction,
+        "verdict_direction": direction,
+        "verdict_text": verdict_text(
+            basis=verdict.basis, direction=direction, certainty=certainty
+        ),
+        "certainty_computed": verdict.certainty,
+        "certainty_steps": verdict.steps,
+        "certainty": certainty,
+        "certainty_rank": LEVEL_RANK[certainty],
     }
 
 
 @transaction.atomic
-def claim_refresh(*, claim_id):
-    """Recompute one claim's profile and certainty, and record a version.
+def claim_refresh(*, claim_id, rule_change=""):
+    """Recompute one claim's profile and verdict, and record a version.
 
     The claim row is locked first, so that two writers adding links to the
     same claim at once cannot both store a count that misses the other's
-    link. Returns the refreshed claim, or ``None`` if it no longer exists.
+    link. With ``rule_change`` (what changed in the rule, for the version
+    note), a version is recorded only if the public verdict moved. Returns
+    the refreshed claim, or ``None`` if it no longer exists.
     """
     claim = Claim.objects.select_for_update().filter(pk=claim_id).first()
     if claim is None:
@@ -113,21 +127,21 @@ def claim_refresh(*, claim_id):
     profile = evidence_profile(
         Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
     )
-    computed = certainty_assess(_appraisals(claim_id), strength=profile.strength)
-    fields = stored_assessment(claim=claim, profile=profile, computed=computed)
+    verdict = claim_verdict(_appraisals(claim_id))
+    fields = stored_assessment(claim=claim, profile=profile, verdict=verdict)
     # The pooled effects (evidence/synthesis.py), computed once here.
     pooled = claim_pooled(claim_id=claim_id)
     fields["meta_analyses"] = pooled_stored(pooled)
     Claim.objects.filter(pk=claim_id).update(**fields)
     for name, value in fields.items():
         setattr(claim, name, value)
-    claim_version_sync(claim=claim)
+    claim_version_sync(claim=claim, rule_change=rule_change)
     return claim
 
 
 @transaction.atomic
 def claims_refresh_all(*, claim_ids=None):
-    """Recompute the profiles and certainty of many claims (all by default).
+    """Recompute the profiles and verdicts of many claims (all by default).
 
     For bulk writes that skip signals (synthetic data): one grouped query
     counts the links of every claim at once, the appraisals stream claim by
@@ -139,7 +153,11 @@ def claims_refresh_all(*, claim_ids=None):
     claims = Claim.objects.order_by("pk")
     if claim_ids is not None:
         claims = claims.filter(pk__in=claim_ids)
-    locked = list(claims.select_for_update().only("pk", "certainty_override"))
+    locked = list(
+        claims.select_for_update().only(
+            "pk", "certainty_override", "direction_override"
+        )
+    )
     counted = (
         Evidence.objects.filter(claim__in=claims.values("pk")).counted().order_by()
     )
@@ -152,23 +170,19 @@ def claims_refresh_all(*, claim_ids=None):
         claim.pk: evidence_profile(counts_from_rows(rows_by_claim[claim.pk]))
         for claim in locked
     }
-    certainties = {}
+    verdicts = {}
     appraisals = counted.order_by("claim_id").values("claim_id", *APPRAISAL_FIELDS)
     for claim_id, group in groupby(
         appraisals.iterator(chunk_size=5000), key=itemgetter("claim_id")
     ):
-        links = [_appraisal(row) for row in group]
-        certainties[claim_id] = certainty_assess(
-            links, strength=profiles[claim_id].strength
-        )
+        verdicts[claim_id] = claim_verdict(_appraisal(row) for row in group)
     pooled = pooled_by_claim(claims)
     fields = {}
     for claim in locked:
-        profile = profiles[claim.pk]
-        computed = certainties.get(claim.pk) or certainty_assess(
-            [], strength=profile.strength
+        verdict = verdicts.get(claim.pk) or claim_verdict([])
+        fields = stored_assessment(
+            claim=claim, profile=profiles[claim.pk], verdict=verdict
         )
-        fields = stored_assessment(claim=claim, profile=profile, computed=computed)
         fields["meta_analyses"] = pooled_stored(pooled.get(claim.pk, []))
         for name, value in fields.items():
             setattr(claim, name, value)
@@ -249,12 +263,19 @@ CLAIM_VERSIONED_FIELDS = ["statement", "description", "topic", "status"]
 LINK_VERSIONED_FIELDS = ["study", "evidence_type", "direction", "study_retracted"]
 
 
-def _summary(changes, added, removed, changed):
+VERDICT_VERSIONED_FIELDS = ["verdict_direction", "certainty", "verdict_text"]
+
+
+def _summary(changes, added, removed, changed, steps_changed=False):
     parts = []
     for field, (before, after) in changes.items():
-        if field == "certainty":
+        if field == "verdict_text":
+            continue
+        if field in ("certainty", "verdict_direction"):
+            name = "certainty" if field == "certainty" else "verdict"
             parts.append(
-                f"certainty {before.replace('_', ' ')} → {after.replace('_', ' ')}"
+                f"{name} {(before or 'not recorded').replace('_', ' ')} → "
+                f"{after.replace('_', ' ')}"
             )
         elif field == "status":
             parts.append(f"status {before} → {after}")
@@ -263,14 +284,21 @@ def _summary(changes, added, removed, changed):
     for items, verb in ((added, "added"), (removed, "removed"), (changed, "regraded")):
         if items:
             parts.append(f"{len(items)} link{'s' if len(items) != 1 else ''} {verb}")
+    if not parts and "verdict_text" in changes:
+        parts.append("verdict reworded")
+    if not parts and steps_changed:
+        parts.append("reasons for the verdict updated")
     return "; ".join(parts).capitalize() + "." if parts else ""
 
 
-def claim_version_sync(*, claim):
+def claim_version_sync(*, claim, rule_change=""):
     """Record a new version of ``claim`` if what the public sees has changed.
 
-    Only claims that are (or were) published have versions. Returns the new
-    :class:`ClaimVersion`, or ``None`` when nothing public changed.
+    Only claims that are (or were) published have versions. With
+    ``rule_change`` (a refresh after a change of the rule, not a person's
+    edit) only a moved verdict makes a version, noted "Rule change: …".
+    Returns the new :class:`ClaimVersion`, or ``None`` when nothing public
+    changed.
     """
     latest = claim.versions.order_by("-number").first()
     if latest is None and claim.status != Status.PUBLISHED:
@@ -285,11 +313,18 @@ def claim_version_sync(*, claim):
             for field in CLAIM_VERSIONED_FIELDS
             if getattr(latest, field) != getattr(claim, field)
         }
-        if (
-            latest.certainty != claim.certainty
-            or latest.certainty_steps != claim.certainty_steps
-        ):
-            changes["certainty"] = [latest.certainty, claim.certainty]
+        changes.update(
+            {
+                field: [getattr(latest, field), getattr(claim, field)]
+                for field in VERDICT_VERSIONED_FIELDS
+                if getattr(latest, field) != getattr(claim, field)
+            }
+        )
+    steps_changed = (
+        latest is not None
+        and latest.certainty_steps != claim.certainty_steps
+        and not rule_change
+    )
     added = [entry for key, entry in links.items() if key not in previous_links]
     removed = [entry for key, entry in previous_links.items() if key not in links]
     changed = [
@@ -301,7 +336,12 @@ def claim_version_sync(*, claim):
             for field in LINK_VERSIONED_FIELDS
         )
     ]
-    if latest is not None and not (changes or added or removed or changed):
+    if latest is not None and not (
+        changes or added or removed or changed or steps_changed
+    ):
+        return None
+    moved = [field for field in VERDICT_VERSIONED_FIELDS if field in changes]
+    if latest is not None and rule_change and not moved:
         return None
     number = 1 if latest is None else latest.number + 1
     Claim.objects.filter(pk=claim.pk).update(version=number)
@@ -317,9 +357,12 @@ def claim_version_sync(*, claim):
         certainty_computed=claim.certainty_computed,
         certainty_steps=claim.certainty_steps,
         certainty_override_reason=claim.certainty_override_reason
-        if claim.certainty_override
+        if claim.verdict_overridden
         else "",
+        verdict_direction=claim.verdict_direction,
+        verdict_text=claim.verdict_text,
         strength_score=claim.strength_score,
+        strength=claim.strength,
         profile_counts=claim.profile_counts,
         evidence_count=claim.evidence_count,
         links_snapshot=links if number % VERSION_CHECKPOINT_EVERY == 1 else None,
@@ -329,5 +372,6 @@ def claim_version_sync(*, claim):
         changes=changes,
         summary="First published version."
         if latest is None
-        else _summary(changes, added, removed, changed),
+        else _summary(changes, added, removed, changed, steps_changed),
+        note=f"Rule change: {rule_change}." if rule_change and latest else "",
     )

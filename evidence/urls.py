@@ -18,6 +18,7 @@ urlpatterns = [
         views.ClaimVersionView.as_view(),
         name="claim-version",
     ),
+    path("methods/", views.MethodsView.as_view(), name="methods"),
     path("releases/", views.ReleaseListView.as_view(), name="release-list"),
     path(
         "releases/<str:name>/download/",

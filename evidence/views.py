@@ -10,7 +10,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from config.pagination import CachedCountPaginator, CachedPagePaginator
@@ -28,10 +28,16 @@ from .models import (
     Status,
     Topic,
 )
-from .profile import evidence_profile
+from .profile import TYPE_WEIGHTS
 from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
+from .verdict import (
+    DOMAINS,
+    INCONSISTENT_SHARE,
+    MIN_PARTICIPANTS,
+    step_paragraph,
+)
 
 TOPIC_HEADINGS = {
     Topic.MECHANISM: "Mechanisms",
@@ -204,6 +210,13 @@ class ClaimAddressMixin:
         return self.render_to_response(self.get_context_data(object=self.object))
 
 
+def _verdict_words(version):
+    certainty = f"{version.get_certainty_display().lower()} certainty"
+    if not version.verdict_direction:
+        return certainty
+    return f"verdict: {version.get_verdict_direction_display().lower()}, {certainty}"
+
+
 def claim_citation(claim, version, request):
     """ "Cite this claim": APA-like text and BibTeX naming the version and its permalink."""
     permalink = request.build_absolute_uri(version.get_absolute_url())
@@ -211,14 +224,14 @@ def claim_citation(claim, version, request):
     key = f"evidenceatlas:{claim.slug[:40]}:v{version.number}"
     text = (
         f"Evidence Atlas. ({date.year}). {claim.statement.rstrip('.')} (Version {version.number}, "
-        f"{date.day} {date:%B %Y}; certainty: {version.get_certainty_display().lower()}). {permalink}"
+        f"{date.day} {date:%B %Y}; {_verdict_words(version)}). {permalink}"
     )
     bibtex = (
         f"@misc{{{key},\n"
         f"  author = {{{{Evidence Atlas}}}},\n"
         f"  title = {{{claim.statement.rstrip('.')}}},\n"
         f"  year = {{{date.year}}},\n"
-        f"  note = {{Version {version.number} of {date.isoformat()}, certainty {version.get_certainty_display().lower()}}},\n"
+        f"  note = {{Version {version.number} of {date.isoformat()}, {_verdict_words(version)}}},\n"
         f"  howpublished = {{\\url{{{permalink}}}}}\n"
         "}"
     )
@@ -323,8 +336,56 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
             version=version,
             links=links,
             is_latest=version.number == self.object.version,
-            profile=evidence_profile(version.profile_counts),
+            profile=version.profile,
             citation=claim_citation(self.object, version, self.request),
+        )
+        return context
+
+
+# Published claims scanned for the methods page's examples.
+METHODS_EXAMPLES_FROM = 500
+
+
+def methods_examples():
+    """Examples of each part of the verdict rule from published claims: by
+    direction, by certainty and by part of the rule, each ``{"claim", "step"}``
+    (a ``values()`` row of the claim, and the step that shows the part)."""
+    claims = (
+        Claim.objects.published()
+        .order_by("-certainty_rank", "slug")
+        .values(
+            "slug",
+            "statement",
+            "verdict_direction",
+            "certainty",
+            "verdict_text",
+            "certainty_steps",
+        )[:METHODS_EXAMPLES_FROM]
+    )
+    directions, levels, steps = {}, {}, {}
+    for claim in claims:
+        directions.setdefault(claim["verdict_direction"], {"claim": claim})
+        levels.setdefault(claim["certainty"], {"claim": claim})
+        for step in claim["certainty_steps"]:
+            # Keyed for templates: "domain-risk_of_bias" → "risk_of_bias".
+            part = step_paragraph(step).removeprefix("domain-").replace("-", "_")
+            steps.setdefault(part, {"claim": claim, "step": step})
+    return {"directions": directions, "levels": levels, "steps": steps}
+
+
+class MethodsView(TemplateView):
+    """How a verdict is reached, with examples from the published claims."""
+
+    template_name = "evidence/methods.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            examples=methods_examples(),
+            inconsistent_percent=round(INCONSISTENT_SHARE * 100),
+            min_participants=MIN_PARTICIPANTS,
+            weights=TYPE_WEIGHTS,
+            domains=DOMAINS,
         )
         return context
 

@@ -3,7 +3,15 @@ from django.contrib.auth.models import Group
 
 from accounts.models import User
 from accounts.roles import roles_sync
-from evidence.models import Claim, Direction, Evidence, EvidenceType, Status, Topic
+from evidence.models import (
+    Claim,
+    Direction,
+    DomainRating,
+    Evidence,
+    EvidenceType,
+    Status,
+    Topic,
+)
 from studies.models import Design, Dose, Population, Study
 
 
@@ -82,3 +90,10 @@ class EvidenceFactory(factory.django.DjangoModelFactory):
     direction = Direction.SUPPORTS
     finding = "The treated group improved more than the placebo group."
     status = Status.PUBLISHED
+    # A curator who assessed every GRADE domain and found nothing serious;
+    # tests of "not assessed" say so.
+    risk_of_bias = DomainRating.NOT_SERIOUS
+    indirectness = DomainRating.NOT_SERIOUS
+    imprecision = DomainRating.NOT_SERIOUS
+    inconsistency = DomainRating.NOT_SERIOUS
+    publication_bias = DomainRating.NOT_SERIOUS

@@ -226,3 +226,13 @@ def test_the_schema_is_generated_by_one_thread_at_a_time(monkeypatch):
         thread.join()
     assert statuses == [200] * 4
     assert max(most_at_once) == 1
+
+
+def test_claims_carry_the_verdict_and_the_strength_is_deprecated(schema):
+    components = schema["components"]["schemas"]
+    claim = components["Claim"]["properties"]
+    assert claim["verdict"]["allOf"][0]["$ref"].endswith("/Verdict")
+    verdict = components["Verdict"]
+    assert set(verdict["properties"]) == {"direction", "certainty", "text"}
+    assert components["VerdictDirectionEnum"]["enum"] == ["for", "against", "unclear"]
+    assert components["EvidenceSummary"]["properties"]["strength"]["deprecated"] is True

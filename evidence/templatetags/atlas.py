@@ -3,7 +3,8 @@
 from django import forms, template
 
 from ..models import Direction, EvidenceType
-from ..profile import DIRECTIONS, EVIDENCE_TYPES
+from ..profile import DIRECTIONS, EVIDENCE_TYPES, format_weight
+from ..verdict import step_paragraph
 
 register = template.Library()
 
@@ -58,12 +59,14 @@ def _segments(counts, scale):
 
 @register.inclusion_tag("includes/profile_bar.html")
 def profile_bar(profile):
-    """A compact supports / contradicts / mixed bar with the counts in words."""
-    by_direction = profile.by_direction()
+    """A compact for / against / mixed bar of the evidence *weighted* by type
+    (a controlled link weighs 1, self-report 0.25, an anecdote 0.05), with
+    the weights in words: ten anecdotes do not outdraw one trial."""
+    weights = profile.weighted_by_direction()
     return {
         "profile": profile,
-        "by_direction": by_direction,
-        "segments": _segments(by_direction, profile.total or 1),
+        "weights": {name: format_weight(value) for name, value in weights.items()},
+        "segments": _segments(weights, sum(weights.values()) or 1),
     }
 
 
@@ -186,3 +189,9 @@ def pagination(context, page, param="page", label="Pages"):
             page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
         ),
     }
+
+
+@register.filter
+def methods_anchor(step):
+    """The id of the /methods/ paragraph that explains this step of a verdict."""
+    return step_paragraph(step)

@@ -12,7 +12,8 @@ from tests.browser.conftest import PHONE, axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("seeded")]
 
-# A claim of the seed data set whose evidence is contested.
+# A claim of the seed data set whose evidence is contested: trials mostly find
+# against it.
 DEPRESSION_CLAIM = "microdosing-psilocybin-reduces-depression-and-anxiety"
 
 
@@ -38,6 +39,7 @@ PAGES = {
     "claim filtered": lambda: claim_url() + "?evidence_type=controlled&year_min=abc",
     "studies": lambda: "/studies/",
     "study": first_study_url,
+    "methods": lambda: "/methods/",
     "not found": lambda: "/no-such-page/",
 }
 STATUS = {"claims with a bad filter": 400, "claim filtered": 400, "not found": 404}
@@ -152,10 +154,17 @@ def test_reader_follows_a_claim_to_its_studies_and_their_sources(tab):
     tab.goto("/")
     tab.page.get_by_role("link", name=claim.statement).click()
     assert tab.page.locator("h1").inner_text() == claim.statement
-    assert tab.page.get_by_text(claim.profile.strength_label).first.is_visible()
     assert (
-        tab.page.locator(".strength-summary .contested").inner_text() == "⚖ Contested"
+        tab.page.locator(".verdict-panel .verdict__direction").inner_text()
+        == "Verdict: against"
     )
+    assert tab.page.locator(".verdict-panel .verdict-text").inner_text() == (
+        f"{claim.verdict_text}."
+    )
+    tab.page.locator(".verdict-panel .verdict__direction").click()
+    assert tab.page.url.endswith("/methods/#direction-against")
+    assert tab.page.locator("#direction-against").is_visible()
+    tab.page.go_back()
     for reason in claim.profile.reasons:
         assert tab.page.get_by_text(reason).is_visible()
 

@@ -328,7 +328,8 @@ def test_claim_page_shows_statement_strength_reasons_and_profile(
     profile = claim_with_evidence.profile
     assert "<h1>Compound Q lifts mood</h1>" in page
     assert "Tested in several trials." in page
-    assert profile.strength_label in page
+    assert f"{claim_with_evidence.verdict_text}." in page
+    assert f"is {profile.strength_label.lower()} (score {profile.score}" in page
     for reason in profile.reasons:
         assert reason in page
     assert "4 published links: 3 controlled, 1 self-report." in page
@@ -339,15 +340,17 @@ def test_claim_page_shows_statement_strength_reasons_and_profile(
     assert "Contested" not in page or profile.contested
 
 
-def test_contested_claim_is_marked(client):
+def test_a_split_claim_reads_unclear_with_no_competing_headline(client):
     claim = ClaimFactory()
     EvidenceFactory(claim=claim, direction="supports")
     EvidenceFactory(claim=claim, direction="contradicts")
     claim.refresh_from_db()
     assert claim.profile.contested
     page = text(client.get(claim.get_absolute_url()))
-    assert '<span class="contested">' in page
-    assert "<strong>Contested:</strong>" in page
+    assert '<span class="verdict__label">Verdict:</span> unclear' in page
+    assert "Down two for inconsistency: the best evidence is split." in page
+    assert '<span class="contested">' not in page
+    assert "Contested" not in page and 'class="strength ' not in page
 
 
 def test_claim_page_separates_supporting_contradicting_and_mixed_evidence(

@@ -85,7 +85,10 @@ def test_reasons_state_counts_per_type_in_words():
     )
     assert profile.reasons[0] == "6 published links: 5 controlled, 1 self-report."
     assert "Controlled evidence: 2 support, 3 contradict." in profile.reasons
-    assert any(reason.startswith("Contested:") for reason in profile.reasons)
+    assert any(
+        "of the weighted evidence points the other way" in reason
+        for reason in profile.reasons
+    )
 
 
 def test_profile_counts_by_type_and_direction():

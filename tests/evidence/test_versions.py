@@ -111,14 +111,14 @@ def test_every_kind_of_public_change_makes_a_new_version(change):
 def test_a_version_diff_says_what_changed():
     claim = ClaimFactory()
     link = EvidenceFactory(claim=claim, study__design="rct")
-    before = versions(claim)[-1].certainty
+    assert versions(claim)[-1].verdict_direction == "for"
     link.direction = "contradicts"
     link.save()
     latest = versions(claim)[-1]
     assert [entry["id"] for entry in latest.links_changed] == [link.pk]
-    assert latest.changes["certainty"] == [before, "low"]
+    assert latest.changes["verdict_direction"] == ["for", "against"]
     assert "1 link regraded" in latest.summary
-    assert f"certainty {before} → low" in latest.summary.lower()
+    assert "verdict for → against" in latest.summary.lower()
 
 
 def test_saving_without_a_public_change_makes_no_version():

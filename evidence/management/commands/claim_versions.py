@@ -22,8 +22,9 @@ class Command(BaseCommand):
         if number is None:
             for version in claim.versions.order_by("number"):
                 self.stdout.write(
-                    f"v{version.number}  {version.created:%Y-%m-%d %H:%M}  certainty {version.certainty:<9} "
-                    f"{version.evidence_count:>5} links  {version.summary}"
+                    f"v{version.number}  {version.created:%Y-%m-%d %H:%M}  "
+                    f"{version.verdict_direction or '-':<8}{version.certainty:<9} "
+                    f"{version.evidence_count:>5} links  {version.summary} {version.note}"
                 )
             if not claim.version:
                 self.stdout.write("Not published yet: no versions.")
@@ -37,7 +38,10 @@ class Command(BaseCommand):
             f"{claim.slug} v{version.number} ({version.created:%Y-%m-%d %H:%M} UTC)"
         )
         self.stdout.write(f"Statement: {version.statement}")
-        self.stdout.write(f"Certainty: {version.certainty}")
+        self.stdout.write(
+            f"Verdict: {version.verdict_text or version.certainty}"
+            + (f" ({version.note})" if version.note else "")
+        )
         for step in version.certainty_steps:
             self.stdout.write(f"  - {step}")
         for field, (before, after) in version.changes.items():

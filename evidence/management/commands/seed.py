@@ -15,7 +15,7 @@ from django.db import transaction
 from studies.models import EntryMethod
 from studies.services import CREATED, UNCHANGED, UPDATED, study_upsert
 
-from ...models import Claim, Evidence, Status
+from ...models import Claim, DomainRating, Evidence, Status
 from ...services import claim_refresh_deferred
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
@@ -47,17 +47,22 @@ def _study_fields(row):
     }
 
 
+def _rating(value):
+    """A GRADE domain of the seed CSV: an empty cell was never assessed."""
+    return value or DomainRating.NOT_ASSESSED
+
+
 def _grade_fields(row):
-    """GRADE's reasons recorded on a seed link (see evidence/certainty.py)."""
+    """GRADE's reasons recorded on a seed link (see evidence/verdict.py)."""
     return {
-        "risk_of_bias": row["risk_of_bias"],
-        "indirectness": row["indirectness"],
+        "risk_of_bias": _rating(row["risk_of_bias"]),
+        "indirectness": _rating(row["indirectness"]),
         "indirectness_reasons": [
             code for code in row["indirectness_reasons"].split(";") if code
         ],
-        "imprecision": row["imprecision"],
-        "inconsistency": row["inconsistency"],
-        "publication_bias": row["publication_bias"],
+        "imprecision": _rating(row["imprecision"]),
+        "inconsistency": _rating(row["inconsistency"]),
+        "publication_bias": _rating(row["publication_bias"]),
         "large_effect": row["large_effect"] == "yes",
         "dose_response": row["dose_response"] == "yes",
     }

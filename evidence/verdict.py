@@ -1,0 +1,390 @@
+"""A claim's verdict: a direction, GRADE certainty in that direction, and one
+sentence saying both, with every step of the rule in words.
+
+This module is the one home of the rule and of its vocabulary (directions,
+levels, labels); the README ("The verdict") and the /methods/ page explain it.
+
+1. **Deciding tier.** Start from the best design among the claim's counted
+   links (published, study not retracted): randomised or placebo-controlled
+   trials start **high**; other controlled, observational and self-report
+   studies start **low**; anecdotes, case reports and interviews start
+   **very low**. Only the links of that tier decide. Within it, links with
+   direct evidence win: when some have no serious indirectness, the indirect
+   ones are set aside.
+2. **Direction.** The weighted share of the tier (type weights of
+   evidence/profile.py; a mixed finding counts half each way): two thirds or
+   more for the claim → "for", two thirds or more against it → "against",
+   otherwise "unclear". Certainty is certainty *in that direction*: trials
+   finding no benefit are evidence against a claim of benefit, and more of
+   them raise the certainty that it does not hold.
+3. **Inconsistency.** Down one when 20% or more of the tier points the other
+   way, down two when the tier is split (direction unclear); or as the
+   curators rated it, whichever is lower.
+4. **GRADE's other domains** — risk of bias, indirectness, imprecision,
+   publication bias — down one when more than half of the tier has it rated
+   serious, down two when very serious. Unless curators rated imprecision
+   serious, or not serious, on most of the tier, the rule judges it from the
+   data: fewer than 400 participants in the tier's studies (an unknown sample
+   size counts as none) → down one.
+5. **Upgrades**: up one for a large effect, and one for a dose-response
+   gradient, when recorded on more than half of a tier of non-anecdotal
+   studies that started low and was not downgraded.
+6. **One study is never high**: a tier of a single study is at most moderate.
+
+The strength of all the evidence (evidence/profile.py) no longer moves the
+verdict: it is one of the reasons shown under "why". An editor may override
+the direction and/or the certainty with a reason (Claim.direction_override,
+Claim.certainty_override); the stored verdict then carries the override.
+"""
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .profile import TYPE_WEIGHTS
+
+# Bumped with each change of the rule; `manage.py refresh_claims` names it in
+# the note of every version it cuts because the verdict moved.
+RULE_VERSION = 2
+RULE_CHANGE = (
+    "verdict rule 2 — a verdict has a direction (for, against, unclear) and "
+    "certainty in that direction; the strength no longer caps certainty; domains "
+    "not assessed are judged from the data (fewer than 400 participants: down one "
+    "for imprecision) and one study is never high"
+)
+
+LEVELS = ("very_low", "low", "moderate", "high")
+LEVEL_LABELS = {
+    "very_low": "Very low",
+    "low": "Low",
+    "moderate": "Moderate",
+    "high": "High",
+}
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}
+
+FOR, AGAINST, UNCLEAR = "for", "against", "unclear"
+VERDICT_DIRECTIONS = (FOR, AGAINST, UNCLEAR)
+DIRECTION_LABELS = {FOR: "For", AGAINST: "Against", UNCLEAR: "Unclear"}
+# Share of the deciding tier's weight needed for a clear direction.
+CLEAR_SHARE = 2 / 3
+# Share pointing the other way from which results count as inconsistent.
+INCONSISTENT_SHARE = 0.2
+# Participants below which a tier's result is imprecise (GRADE's optimal
+# information size rule of thumb), when curators did not assess imprecision.
+MIN_PARTICIPANTS = 400
+
+RANDOMISED_DESIGNS = {"rct"}
+ANECDOTAL_DESIGNS = {"qualitative", "case_report", "testimonial"}
+
+TIER_NOUNS = {
+    "high": (
+        "randomised or placebo-controlled trial",
+        "randomised or placebo-controlled trials",
+    ),
+    "low": (
+        "non-randomised, observational or self-report study",
+        "non-randomised, observational or self-report studies",
+    ),
+    "very_low": (
+        "anecdotal account, case report or interview",
+        "anecdotal accounts, case reports or interviews",
+    ),
+}
+
+NOT_ASSESSED, NOT_SERIOUS = "not_assessed", "not_serious"
+SERIOUS, VERY_SERIOUS = "serious", "very_serious"
+RATING_LABELS = {
+    NOT_ASSESSED: "not assessed",
+    NOT_SERIOUS: "not serious",
+    SERIOUS: "serious",
+    VERY_SERIOUS: "very serious",
+}
+DOMAINS = {
+    "risk_of_bias": "risk of bias",
+    "indirectness": "indirectness",
+    "imprecision": "imprecision (small samples)",
+    "inconsistency": "inconsistency between results",
+    "publication_bias": "suspected publication bias",
+}
+INDIRECTNESS_PHRASES = {
+    "animal_or_in_vitro": "the work was in animals or cells rather than people",
+    "healthy_volunteers": "participants were healthy volunteers rather than patients",
+    "full_dose": "a full dose was studied rather than a microdose",
+    "surrogate_outcome": "the outcome was a surrogate (such as an imaging measure) rather than the claimed effect",
+}
+
+
+@dataclass(frozen=True)
+class LinkAppraisal:
+    """What the rule needs of one counted evidence link."""
+
+    evidence_type: str
+    direction: str
+    design: str = ""
+    sample_size: int | None = None
+    risk_of_bias: str = NOT_ASSESSED
+    indirectness: str = NOT_ASSESSED
+    indirectness_reasons: tuple = ()
+    imprecision: str = NOT_ASSESSED
+    inconsistency: str = NOT_ASSESSED
+    publication_bias: str = NOT_ASSESSED
+    large_effect: bool = False
+    dose_response: bool = False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A claim's verdict: ``direction`` with ``certainty`` in it, the
+    ``basis`` (the deciding tier, e.g. "Randomised or placebo-controlled
+    trials"), the ``text`` saying both, and the rule's ``steps`` in words."""
+
+    direction: str
+    certainty: str
+    basis: str
+    text: str
+    steps: list = field(default_factory=list)
+
+    @property
+    def certainty_label(self) -> str:
+        return LEVEL_LABELS[self.certainty]
+
+
+def verdict_text(*, basis: str, direction: str, certainty: str) -> str:
+    """The verdict in one plain sentence, e.g. "Randomised or
+    placebo-controlled trials mostly find against the claim — low certainty"."""
+    level = f"{LEVEL_LABELS[certainty].lower()} certainty"
+    if not basis:
+        return f"No published evidence yet, so the verdict is unclear — {level}"
+    finding = {
+        FOR: "mostly find for the claim",
+        AGAINST: "mostly find against the claim",
+        UNCLEAR: "are split or inconclusive on the claim",
+    }[direction]
+    return f"{basis} {finding} — {level}"
+
+
+def starting_level(link: LinkAppraisal) -> str:
+    if link.evidence_type == "anecdotal" or link.design in ANECDOTAL_DESIGNS:
+        return "very_low"
+    if link.design in RANDOMISED_DESIGNS:
+        return "high"
+    return "low"
+
+
+def _move(level, steps):
+    rank = max(1, min(4, LEVEL_RANK[level] + steps))
+    return LEVELS[rank - 1]
+
+
+def _noun(tier, number):
+    singular, plural = TIER_NOUNS[tier]
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def _short_noun(tier, number):
+    if tier == "high":
+        return "trial" if number == 1 else "trials"
+    return "study" if number == 1 else "studies"
+
+
+def _verb(number, singular, plural):
+    return singular if number == 1 else plural
+
+
+def _majority(count, total):
+    return count * 2 > total
+
+
+def _weight(value):
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _serious(rating):
+    return rating in (SERIOUS, VERY_SERIOUS)
+
+
+def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
+    """The :class:`Verdict` of a claim from its counted links (the rule above)."""
+    links = list(links)
+    if not links:
+        return Verdict(
+            UNCLEAR,
+            "very_low",
+            "",
+            verdict_text(basis="", direction=UNCLEAR, certainty="very_low"),
+            [
+                "No published evidence is linked to this claim, so certainty is very low."
+            ],
+        )
+
+    start = max((starting_level(link) for link in links), key=LEVEL_RANK.get)
+    tier = [link for link in links if starting_level(link) == start]
+    steps = [f"Started {LEVEL_LABELS[start].lower()}: {_noun(start, len(tier))}."]
+    basis = TIER_NOUNS[start][1].capitalize()
+
+    direct = [link for link in tier if not _serious(link.indirectness)]
+    if direct and len(direct) < len(tier):
+        set_aside = len(tier) - len(direct)
+        steps.append(
+            f"Set aside {set_aside} {_short_noun(start, set_aside)} with indirect evidence, "
+            f"because {len(direct)} {_verb(len(direct), 'gives', 'give')} direct evidence."
+        )
+        tier = direct
+    total = len(tier)
+    noun = _short_noun(start, total)
+    most = f"the {noun}" if total == 1 else f"most of the {noun}"
+    level, downgraded = start, False
+
+    weight_for = weight_against = 0.0
+    for link in tier:
+        weight = TYPE_WEIGHTS.get(link.evidence_type, 1.0)
+        share_for = {"supports": 1, "contradicts": 0, "mixed": 0.5}[link.direction]
+        weight_for += weight * share_for
+        weight_against += weight * (1 - share_for)
+    # Shares rounded so that 4 for and 1 against is exactly 20% against.
+    share_for = round(weight_for / (weight_for + weight_against), 9)
+    share_against = round(weight_against / (weight_for + weight_against), 9)
+    if share_for >= round(CLEAR_SHARE, 9):
+        direction, minority = FOR, share_against
+    elif share_against >= round(CLEAR_SHARE, 9):
+        direction, minority = AGAINST, share_for
+    else:
+        direction, minority = UNCLEAR, min(share_for, share_against)
+    counts = Counter(link.direction for link in tier)
+    tally = ", ".join(
+        f"{counts[key]} {word}"
+        for key, word in (
+            ("supports", _verb(counts["supports"], "supports", "support")),
+            ("contradicts", _verb(counts["contradicts"], "contradicts", "contradict")),
+            ("mixed", "mixed"),
+        )
+        if counts[key]
+    )
+    steps.append(
+        f"Direction {direction}: of {total} {noun}, {tally} "
+        f"(weighted {_weight(weight_for)} for, {_weight(weight_against)} against)."
+    )
+
+    # Inconsistency: the data's own minority share, or the curators' rating.
+    data_down = (
+        2 if direction == UNCLEAR else 1 if minority >= INCONSISTENT_SHARE else 0
+    )
+    rated = [link for link in tier if _serious(link.inconsistency)]
+    very = sum(1 for link in rated if link.inconsistency == VERY_SERIOUS)
+    rated_down = (
+        (2 if _majority(very, total) else 1) if _majority(len(rated), total) else 0
+    )
+    if data_down >= rated_down and data_down:
+        detail = (
+            "the best evidence is split"
+            if direction == UNCLEAR
+            else f"{round(minority * 100)}% of the weighted {noun} point the other way"
+        )
+        level, downgraded = _move(level, -data_down), True
+        steps.append(
+            f"Down {'two' if data_down == 2 else 'one'} for inconsistency: {detail}."
+        )
+    elif rated_down:
+        level, downgraded = _move(level, -rated_down), True
+        steps.append(
+            f"Down {'two' if rated_down == 2 else 'one'}: inconsistency between results "
+            f"in {len(rated)} of {total} {noun}."
+        )
+
+    not_assessed = []
+    for domain, name in DOMAINS.items():
+        if domain == "inconsistency":
+            continue
+        serious = [link for link in tier if _serious(getattr(link, domain))]
+        unrated = sum(1 for link in tier if getattr(link, domain) == NOT_ASSESSED)
+        if _majority(len(serious), total):
+            very = sum(1 for link in serious if getattr(link, domain) == VERY_SERIOUS)
+            down = 2 if _majority(very, total) else 1
+            if domain == "indirectness":
+                reasons = Counter(
+                    reason for link in serious for reason in link.indirectness_reasons
+                )
+                if reasons:
+                    reason, number = reasons.most_common(1)[0]
+                    detail = f"in {number} of {total} {noun} {INDIRECTNESS_PHRASES.get(reason, reason)}"
+                else:
+                    detail = f"indirect evidence in {len(serious)} of {total} {noun}"
+            else:
+                detail = f"{name} in {len(serious)} of {total} {noun}"
+            level, downgraded = _move(level, -down), True
+            steps.append(f"Down {'two' if down == 2 else 'one'}: {detail}.")
+        elif domain == "imprecision" and not _majority(
+            sum(1 for link in tier if link.imprecision == NOT_SERIOUS), total
+        ):
+            participants = sum(link.sample_size or 0 for link in tier)
+            unknown = sum(1 for link in tier if not link.sample_size)
+            known = f" (sample size unknown for {unknown})" if unknown else ""
+            if participants < MIN_PARTICIPANTS:
+                level, downgraded = _move(level, -1), True
+                steps.append(
+                    f"Down one: imprecision, judged from the data because curators did not "
+                    f"rate it for {most}: "
+                    f"{participants} participants in {total} {noun}{known}, fewer than "
+                    f"{MIN_PARTICIPANTS}."
+                )
+            else:
+                steps.append(
+                    f"Imprecision judged from the data because curators did not rate it "
+                    f"for {most}: "
+                    f"{participants} participants in {total} {noun}, enough not to rate down."
+                )
+        elif _majority(unrated, total):
+            not_assessed.append(name)
+    if not_assessed:
+        steps.append(
+            f"Not assessed for {most}: {', '.join(not_assessed)}; "
+            "the data alone cannot show these, so they do not rate it down."
+        )
+
+    if start == "low" and not downgraded:
+        for attribute, phrase in (
+            ("large_effect", "large effects"),
+            ("dose_response", "a dose-response gradient"),
+        ):
+            number = sum(1 for link in tier if getattr(link, attribute))
+            if _majority(number, total) and level != "high":
+                level = _move(level, 1)
+                steps.append(f"Up one: {phrase} in {number} of {total} {noun}.")
+
+    if total == 1 and level == "high":
+        level = "moderate"
+        steps.append(f"Down to moderate: a single {noun} is never high certainty.")
+    text = verdict_text(basis=basis, direction=direction, certainty=level)
+    steps.append(f"Verdict: {direction}, {LEVEL_LABELS[level].lower()} certainty.")
+    return Verdict(direction, level, basis, text, steps)
+
+
+# The paragraph of /methods/ that explains each kind of step, by what the step
+# says; the first that matches wins.
+STEP_PARAGRAPHS = (
+    ("not-assessed", lambda step: step.startswith("Not assessed")),
+    ("tiers", lambda step: step.startswith("Started")),
+    ("direct", lambda step: step.startswith("Set aside")),
+    ("direction", lambda step: step.startswith("Direction")),
+    ("domain-inconsistency", lambda step: "inconsistency" in step),
+    ("domain-imprecision", lambda step: "imprecision" in step.lower()),
+    ("domain-risk_of_bias", lambda step: "risk of bias in" in step),
+    ("domain-publication_bias", lambda step: "publication bias in" in step),
+    (
+        "domain-indirectness",
+        lambda step: (
+            step.startswith("Down")
+            and any(
+                phrase in step
+                for phrase in [*INDIRECTNESS_PHRASES.values(), "indirect evidence in"]
+            )
+        ),
+    ),
+    ("upgrades", lambda step: step.startswith("Up one")),
+    ("single-study", lambda step: "never high" in step),
+)
+
+
+def step_paragraph(step: str) -> str:
+    """The id of the /methods/ paragraph that explains ``step`` of a verdict."""
+    return next((anchor for anchor, says in STEP_PARAGRAPHS if says(step)), "verdict")
