@@ -62,7 +62,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from config.data_version import data_changed
+from dataversion.version import data_changed
 from evidence.models import Release
 
 FORMAT_NAME = "evidence-atlas-backup"

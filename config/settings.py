@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "dataversion",
     "studies",
     "evidence",
 ]
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
     "config.db_router.PrimaryPinningMiddleware",
+    # Cached counts and responses are keyed by the data version: read once.
+    "dataversion.version.DataVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -329,16 +332,13 @@ CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
 # How long clients and shared caches may reuse anonymous API reads.
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # Anonymous JSON reads of the API are kept in the cache this long (0: never),
-# and dropped as soon as anything is written (config/data_version.py).
+# and dropped as soon as anything is written (dataversion/version.py).
 API_RESPONSE_CACHE_SECONDS = env.int(
     "API_RESPONSE_CACHE_SECONDS", default=API_CACHE_MAX_AGE
 )
 # Row counts of paginated lists are cached per filter this long, and dropped
 # on writes like cached responses.
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=300)
-# How often each process rereads the data version from the shared cache: a
-# write in another process is seen within this many seconds.
-DATA_VERSION_SECONDS = float(env.str("DATA_VERSION_SECONDS", default="1"))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence Atlas API",
