@@ -228,7 +228,7 @@ def app_env(args, workdir):
 
 
 def forget_cached(redis_url):
-    """Drop this run's keys from the shared cache (the data version never expires)."""
+    """Drop this run's keys from the shared cache."""
     import redis
 
     connection = redis.Redis.from_url(redis_url)
@@ -1038,7 +1038,15 @@ def verify(ledger, usernames, run_title):
         same("claim", claim.slug, {"meta_analyses": claim.meta_analyses}, {"meta_analyses": expected_meta}, "recomputed from its links:")  # fmt: skip
         versions = sorted(claim.versions.all(), key=lambda version: version.number)
         numbers = [version.number for version in versions]
-        if numbers != list(range(1, len(numbers) + 1)) or claim.version != len(numbers):
+        # claim.version: the latest published version (a claim that left
+        # publication keeps it; its withdrawal record is not one).
+        public = [
+            version.number for version in versions if version.status == "published"
+        ]
+        if (
+            numbers != list(range(1, len(numbers) + 1))
+            or claim.version != (public or [0])[-1]
+        ):
             problems.append(
                 f"claim {claim.slug}: versions {numbers[:5]}… (version {claim.version})"
             )

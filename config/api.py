@@ -20,7 +20,8 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .data_version import data_version
+from dataversion.version import data_version
+
 from .renderers import CSVRenderer, ORJSONRenderer
 
 CSV_CHUNK_ROWS = 2000
@@ -92,7 +93,7 @@ class ResponseCacheMixin:
 
     Looked up after authentication, permissions and throttling, so a cached
     answer obeys the same rules as a fresh one. Keys carry the data version
-    (config/data_version.py): any write makes every entry stale.
+    (dataversion/version.py): any write makes every entry stale.
     """
 
     _response_cache_key = None

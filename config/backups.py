@@ -62,7 +62,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from config.data_version import data_changed
+from dataversion.models import DataVersion
+from dataversion.version import data_changed
 from evidence.models import Release
 
 FORMAT_NAME = "evidence-atlas-backup"
@@ -74,7 +75,8 @@ BATCH_ROWS = 1000
 PG_MAGIC = b"PGDMP"
 GZIP_MAGIC = b"\x1f\x8b"
 # Created by migrate (referred to by natural key), or not worth keeping.
-NOT_BACKED_UP = (ContentType, Permission, Session)
+# The data version is not data: a restore moves it forward (data_changed).
+NOT_BACKED_UP = (ContentType, Permission, Session, DataVersion)
 BY_NATURAL_KEY = (ContentType, Permission)
 
 

@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from .data_version import data_version
+from dataversion.version import data_version
 
 # Counts remembered by each process (keys carry the data version, so a write
 # makes them unreachable); cleared whole when full.

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "dataversion",
     "studies",
     "evidence",
 ]
@@ -68,6 +69,8 @@ MIDDLEWARE = [
     "config.middleware.RequestLogMiddleware",
     "config.throttling.RateLimitHeadersMiddleware",
     "config.db_router.PrimaryPinningMiddleware",
+    # Cached counts and responses are keyed by the data version: read once.
+    "dataversion.version.DataVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that the API's every answer (a 413 or 503 included) says
     # which origins may read it.
@@ -355,16 +358,13 @@ CROSSREF_MAILTO = env.str("CROSSREF_MAILTO", default="")
 # How long clients and shared caches may reuse anonymous API reads.
 API_CACHE_MAX_AGE = env.int("API_CACHE_MAX_AGE", default=60)
 # Anonymous JSON reads of the API are kept in the cache this long (0: never),
-# and dropped as soon as anything is written (config/data_version.py).
+# and dropped as soon as anything is written (dataversion/version.py).
 API_RESPONSE_CACHE_SECONDS = env.int(
     "API_RESPONSE_CACHE_SECONDS", default=API_CACHE_MAX_AGE
 )
 # Row counts of paginated lists are cached per filter this long, and dropped
 # on writes like cached responses.
 COUNT_CACHE_SECONDS = env.int("COUNT_CACHE_SECONDS", default=300)
-# How often each process rereads the data version from the shared cache: a
-# write in another process is seen within this many seconds.
-DATA_VERSION_SECONDS = float(env.str("DATA_VERSION_SECONDS", default="1"))
 
 # Browsers on any other origin may read the API (GET, HEAD, OPTIONS), without
 # credentials: cookies never cross origins, and writes need a token anyway.

@@ -189,7 +189,11 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
                 .filter(slug=self.kwargs["slug"])
                 .first()
             )
-            if alias is None:
+            if (
+                alias is None
+                or not self.get_queryset().filter(pk=alias.claim_id).exists()
+            ):
+                # An unpublished claim's earlier slug is as unknown as the claim.
                 raise
             path = self.request.get_full_path().replace(
                 f"/{alias.slug}/", f"/{alias.claim.slug}/", 1
@@ -232,7 +236,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     def versions(self, request, slug=None):
         claim = self.get_object()
         page = self.paginate_queryset(
-            claim.versions.select_related("claim").order_by("-number")
+            claim.versions.published().select_related("claim").order_by("-number")
         )
         return self.get_paginated_response(
             ClaimVersionSerializer(
@@ -255,7 +259,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     def version(self, request, slug=None, number=None):
         claim = self.get_object()
         version = get_object_or_404(
-            claim.versions.select_related("claim"), number=number
+            claim.versions.published().select_related("claim"), number=number
         )
         return Response(
             ClaimVersionDetailSerializer(

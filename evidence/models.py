@@ -750,6 +750,14 @@ class ClaimSlugAlias(models.Model):
         return f"{self.slug} → {self.claim.slug}"
 
 
+class ClaimVersionQuerySet(models.QuerySet):
+    def published(self):
+        """Versions of published states: the only ones the public sees (a
+        version recording a withdrawal from view, or an older row cut from an
+        unpublished state, is kept but never shown)."""
+        return self.filter(status=Status.PUBLISHED)
+
+
 class ClaimVersion(models.Model):
     """A numbered, citable state of a published claim.
 
@@ -799,6 +807,8 @@ class ClaimVersion(models.Model):
         "e.g. “Rule change: …”.",
     )
 
+    objects = ClaimVersionQuerySet.as_manager()
+
     class Meta:
         ordering = ["claim", "-number"]
         constraints = [
@@ -831,9 +841,19 @@ class Release(models.Model):
     sha256 = models.CharField("SHA-256 of the zip", max_length=64)
     licence = models.CharField(max_length=100)
     counts = models.JSONField(default=dict)
+    # The one change a release allows: withdrawn, with a note saying why and
+    # which release replaces it (evidence.releases.release_withdraw).
+    withdrawn = models.BooleanField(default=False)
+    withdrawn_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn=False) | ~Q(withdrawn_note=""),
+                name="release_withdrawn_has_note",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 
@@ -20,7 +21,7 @@ from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
-from .models import Claim, ClaimVersion, Evidence, Release
+from .models import Claim, ClaimSlugAlias, ClaimVersion, Evidence, Release, Status
 from .synthesis import FLAT_COLUMNS, POOLED_FIELDS, flat_meta_analysis
 
 CHUNK_ROWS = 2000
@@ -225,7 +226,8 @@ def release_querysets():
             _evidence_row,
         ),
         "versions": (
-            ClaimVersion.objects.filter(claim__in=claims)
+            ClaimVersion.objects.published()
+            .filter(claim__in=claims)
             .select_related("claim")
             .order_by("claim__slug", "number"),
             VERSION_COLUMNS,
@@ -396,4 +398,45 @@ def release_make(*, today=None, progress=None):
                 f"evidence-atlas-{name}.zip", File(archive_file), save=False
             )
             release.save()
+    return release
+
+
+# --- Withdrawing a release ---------------------------------------------------
+
+
+def release_unpublished_versions(release):
+    """The ``(slug, number)`` of the claim versions in ``release`` that were
+    never public (cut from a draft, in-review or retracted state by versions
+    of the app before they were cut from published states only), read from
+    its versions.csv."""
+    with release.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        with archive.open("versions.csv") as member:
+            rows = [
+                (row["claim"], int(row["number"]))
+                for row in csv.DictReader(io.TextIOWrapper(member, encoding="utf-8"))
+            ]
+    slugs = {slug for slug, _ in rows}
+    claim_ids = dict(Claim.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    claim_ids.update(
+        ClaimSlugAlias.objects.filter(slug__in=slugs).values_list("slug", "claim_id")
+    )
+    hidden = set(
+        ClaimVersion.objects.filter(claim_id__in=set(claim_ids.values()))
+        .exclude(status=Status.PUBLISHED)
+        .values_list("claim_id", "number")
+    )
+    return [
+        (slug, number)
+        for slug, number in rows
+        if (claim_ids.get(slug), number) in hidden
+    ]
+
+
+def release_withdraw(*, release, note):
+    """Mark ``release`` withdrawn with ``note``: the one change a release
+    allows. Its zip stays where it is, for those who cited it."""
+    if not note.strip():
+        raise ValidationError({"withdrawn_note": "Say why the release is withdrawn."})
+    Release.objects.filter(pk=release.pk).update(withdrawn=True, withdrawn_note=note)
+    release.withdrawn, release.withdrawn_note = True, note
     return release

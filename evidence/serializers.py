@@ -638,8 +638,28 @@ class ReleaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Release
-        fields = ["name", "created", "size", "sha256", "licence", "counts", "download"]
+        fields = [
+            "name",
+            "created",
+            "size",
+            "sha256",
+            "licence",
+            "counts",
+            "withdrawn",
+            "withdrawn_note",
+            "download",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "withdrawn": {
+                "help_text": "True when the release was withdrawn (it held text "
+                "that was never public); its zip stays downloadable, for those "
+                "who cited it."
+            },
+            "withdrawn_note": {
+                "help_text": "Why it was withdrawn, and which release replaces it."
+            },
+        }
 
     @extend_schema_field(serializers.URLField)
     def get_download(self, release):

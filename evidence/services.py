@@ -260,6 +260,22 @@ def version_links(version):
 
 
 CLAIM_VERSIONED_FIELDS = ["statement", "description", "topic", "status"]
+# What a withdrawal record keeps of the last public version.
+WITHDRAWN_COPIED_FIELDS = [
+    "statement",
+    "description",
+    "topic",
+    "certainty",
+    "certainty_computed",
+    "certainty_steps",
+    "certainty_override_reason",
+    "verdict_direction",
+    "verdict_text",
+    "strength_score",
+    "strength",
+    "profile_counts",
+    "evidence_count",
+]
 LINK_VERSIONED_FIELDS = ["study", "evidence_type", "direction", "study_retracted"]
 
 
@@ -291,38 +307,76 @@ def _summary(changes, added, removed, changed, steps_changed=False):
     return "; ".join(parts).capitalize() + "." if parts else ""
 
 
+def _version_number_keep(claim, number):
+    """Store ``number`` as the claim's latest published version, in case a
+    save of an older copy of the claim wrote an earlier one."""
+    if claim.version != number:
+        Claim.objects.filter(pk=claim.pk).update(version=number)
+        claim.version = number
+
+
+def _version_withdrawn(*, claim, latest):
+    """Record that ``claim`` left public view after ``latest``: the text, the
+    certainty and the links the public last saw, under the new status. Not
+    shown to the public, and never the unpublished text."""
+    copied = {name: getattr(latest, name) for name in WITHDRAWN_COPIED_FIELDS}
+    number = latest.number + 1
+    return ClaimVersion.objects.create(
+        claim=claim,
+        number=number,
+        status=claim.status,
+        links_snapshot=version_links(latest)
+        if number % VERSION_CHECKPOINT_EVERY == 1
+        else None,
+        changes={"status": [latest.status, claim.status]},
+        summary=f"Withdrawn from public view (status {latest.status} → {claim.status}).",
+        **copied,
+    )
+
+
 def claim_version_sync(*, claim, rule_change=""):
     """Record a new version of ``claim`` if what the public sees has changed.
 
-    Only claims that are (or were) published have versions. With
-    ``rule_change`` (a refresh after a change of the rule, not a person's
-    edit) only a moved verdict makes a version, noted "Rule change: …".
-    Returns the new :class:`ClaimVersion`, or ``None`` when nothing public
-    changed.
+    Versions are cut from published states only: a claim leaving publication
+    records that it was withdrawn (:func:`_version_withdrawn`), and nothing
+    while unpublished. With ``rule_change`` (a refresh after a change of the
+    rule, not a person's edit) only a moved verdict makes a version, noted
+    "Rule change: …". Returns the new :class:`ClaimVersion`, or ``None`` when
+    nothing public changed.
     """
     latest = claim.versions.order_by("-number").first()
-    if latest is None and claim.status != Status.PUBLISHED:
-        return None
-    links = published_links_state(claim.pk) if claim.status == Status.PUBLISHED else {}
+    if claim.status != Status.PUBLISHED:
+        if latest is None:
+            return None
+        shown = latest
+        if latest.status != Status.PUBLISHED:
+            shown = claim.versions.published().order_by("-number").first()
+        _version_number_keep(claim, shown.number if shown else 0)
+        if latest.status != Status.PUBLISHED:
+            return None
+        return _version_withdrawn(claim=claim, latest=latest)
+    links = published_links_state(claim.pk)
+    shown = latest
     if latest is None:
         previous_links, changes = {}, {}
     else:
+        # Links are diffed against the version before (versions rebuild
+        # their links from those diffs); the claim's fields and verdict
+        # against what the public last saw, so that no unpublished text
+        # appears as "before".
         previous_links = version_links(latest)
+        if latest.status != Status.PUBLISHED:
+            shown = claim.versions.published().order_by("-number").first() or latest
         changes = {
-            field: [getattr(latest, field), getattr(claim, field)]
-            for field in CLAIM_VERSIONED_FIELDS
-            if getattr(latest, field) != getattr(claim, field)
+            field: [getattr(shown, field), getattr(claim, field)]
+            for field in CLAIM_VERSIONED_FIELDS + VERDICT_VERSIONED_FIELDS
+            if getattr(shown, field) != getattr(claim, field)
         }
-        changes.update(
-            {
-                field: [getattr(latest, field), getattr(claim, field)]
-                for field in VERDICT_VERSIONED_FIELDS
-                if getattr(latest, field) != getattr(claim, field)
-            }
-        )
+        if latest.status != claim.status:
+            changes["status"] = [latest.status, claim.status]
     steps_changed = (
-        latest is not None
-        and latest.certainty_steps != claim.certainty_steps
+        shown is not None
+        and shown.certainty_steps != claim.certainty_steps
         and not rule_change
     )
     added = [entry for key, entry in links.items() if key not in previous_links]
@@ -336,12 +390,12 @@ def claim_version_sync(*, claim, rule_change=""):
             for field in LINK_VERSIONED_FIELDS
         )
     ]
-    if latest is not None and not (
-        changes or added or removed or changed or steps_changed
-    ):
-        return None
     moved = [field for field in VERDICT_VERSIONED_FIELDS if field in changes]
-    if latest is not None and rule_change and not moved:
+    if latest is not None and (
+        not (changes or added or removed or changed or steps_changed)
+        or (rule_change and not moved)
+    ):
+        _version_number_keep(claim, latest.number)
         return None
     number = 1 if latest is None else latest.number + 1
     Claim.objects.filter(pk=claim.pk).update(version=number)

@@ -4,14 +4,12 @@ Signals rather than calls in each view, because claims, links and studies
 change through the admin, the API, imports and the shell alike.
 """
 
-from django.contrib.auth import get_user_model
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from config.data_version import data_changed
 from studies.models import Study
 
-from .models import Claim, ClaimSlugAlias, ClaimVersion, Evidence, Release, Revision
+from .models import Claim, Evidence
 from .services import claim_refresh_requested
 
 
@@ -56,21 +54,3 @@ def refresh_after_study_changed(sender, instance, raw=False, created=False, **kw
     )
     for claim_id in claim_ids:
         claim_refresh_requested(claim_id=claim_id)
-
-
-# Whatever a reader can see changed: cached counts and responses are stale
-# (the user model too: links name who added them).
-for model in (
-    Claim,
-    Evidence,
-    Study,
-    Revision,
-    ClaimVersion,
-    ClaimSlugAlias,
-    Release,
-    get_user_model(),
-):
-    post_save.connect(data_changed, sender=model, dispatch_uid=f"data-{model.__name__}")
-    post_delete.connect(
-        data_changed, sender=model, dispatch_uid=f"data-del-{model.__name__}"
-    )

@@ -21,7 +21,7 @@ import random
 from django.db import connection, transaction
 from django.db.models import JSONField
 
-from config.data_version import data_changed
+from dataversion.version import data_changed
 from studies.identifiers import normalize_title
 from studies.models import Design, Dose, EntryMethod, Population, Study
 

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count
 
-from config.data_version import data_version
+from dataversion.version import data_version
 
 from .models import Evidence
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS

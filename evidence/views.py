@@ -178,6 +178,15 @@ def evidence_shortcuts(query):
     ]
 
 
+def alias_redirects(alias, user):
+    """Whether ``alias`` (a renamed claim's earlier slug) redirects ``user``:
+    everyone for a public claim, only signed-in staff for an unpublished one
+    (its new slug is not public either)."""
+    if alias.claim.status in (Status.PUBLISHED, Status.RETRACTED):
+        return True
+    return bool(user.is_authenticated and user.is_staff)
+
+
 class ClaimAddressMixin:
     """Claims by slug, with renamed slugs redirecting and retracted claims
     answering 410 with the reason: a cited address never breaks silently."""
@@ -191,7 +200,7 @@ class ClaimAddressMixin:
             alias = (
                 ClaimSlugAlias.objects.select_related("claim").filter(slug=slug).first()
             )
-            if alias is not None:
+            if alias is not None and alias_redirects(alias, request.user):
                 path = request.get_full_path().replace(
                     f"/claims/{slug}/", f"/claims/{alias.claim.slug}/", 1
                 )
@@ -270,7 +279,9 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             groups.append(
                 EvidenceGroup(direction, GROUP_HEADINGS[direction], page_param, page)
             )
-        versions = list(self.object.versions.order_by("-number")[:VERSIONS_SHOWN])
+        versions = list(
+            self.object.versions.published().order_by("-number")[:VERSIONS_SHOWN]
+        )
         latest = versions[0] if versions else None
         context.update(
             versions=versions,
@@ -327,7 +338,9 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        version = get_object_or_404(self.object.versions, number=self.kwargs["number"])
+        version = get_object_or_404(
+            self.object.versions.published(), number=self.kwargs["number"]
+        )
         links = sorted(
             version_links(version).values(),
             key=lambda entry: (entry["direction"], entry["citation"]),

@@ -70,12 +70,11 @@ def _fresh_cache():
     """Throttle counters and cached profiles must not leak between tests."""
     from django.core.cache import cache
 
-    from config import data_version, pagination
+    from config import pagination
 
     def clear():
         cache.clear()
         pagination._local_counts.clear()
-        data_version._local.__dict__.clear()
 
     clear()
     yield

@@ -32,6 +32,7 @@ from accounts.authentication import ApiTokenAuthentication
 from accounts.models import ApiToken, User
 from accounts.roles import roles_sync
 from config import backups
+from dataversion.models import DataVersion
 from evidence.models import (
     Claim,
     ClaimSlugAlias,
@@ -185,7 +186,7 @@ def snapshot():
     natural = {ContentType: content_types, Permission: permissions}
     tables = {}
     for model in apps.get_models(include_auto_created=True):
-        if model in (ContentType, Permission, Session):
+        if model in (ContentType, Permission, Session, DataVersion):
             continue
         by_natural_key = {
             field.attname: natural[field.related_model]

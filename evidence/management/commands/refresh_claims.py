@@ -6,8 +6,6 @@ the rule, not a person, moved it, so no editor needs to review it.
 
 from django.core.management.base import BaseCommand
 
-from config.data_version import data_changed
-
 from ...models import Claim
 from ...services import claim_refresh
 from ...verdict import RULE_CHANGE
@@ -41,7 +39,6 @@ class Command(BaseCommand):
                 )
             if done % step == 0 or done == total:
                 self.stdout.write(f"Refreshed {done} of {total} claims.")
-        data_changed()  # claims updated in place: cached reads are stale
         self.stdout.write(
             self.style.SUCCESS(
                 f"{total} claim{'s' if total != 1 else ''} refreshed; "
