@@ -5,14 +5,19 @@ from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
-from evidence.api import ClaimViewSet, EvidenceViewSet, ReleaseViewSet, RevisionViewSet
-from studies.api import StudyViewSet
+from evidence.api import (
+    ClaimViewSet,
+    EvidenceViewSet,
+    ModeratedStudyViewSet,
+    ReleaseViewSet,
+    RevisionViewSet,
+)
 
 from .views import SchemaView
 
 router = DefaultRouter()
 router.register("claims", ClaimViewSet, basename="claim")
-router.register("studies", StudyViewSet, basename="study")
+router.register("studies", ModeratedStudyViewSet, basename="study")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("revisions", RevisionViewSet, basename="revision")
 router.register("releases", ReleaseViewSet, basename="release")

@@ -17,7 +17,7 @@ from .models import (
     Revision,
 )
 from .services import version_links
-from .workflow import is_editor, status_change_check
+from .workflow import REMOVAL_REASON_FIELD, is_editor, status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
 
@@ -142,6 +142,7 @@ class WorkflowMixin:
         request = self.context.get("request")
         if new_status is not None and request is not None:
             instance = self.instance or self.Meta.model()
+            reason_field = REMOVAL_REASON_FIELD[instance._meta.model_name]
             status_change_check(
                 user=request.user,
                 instance=instance,
@@ -150,7 +151,7 @@ class WorkflowMixin:
                     "review_comment", getattr(self.instance, "review_comment", "")
                 ),
                 reason=attrs.get(
-                    "retraction_reason", getattr(self.instance, "retraction_reason", "")
+                    reason_field, getattr(self.instance, reason_field, "")
                 ),
             )
         return super().validate(attrs)
@@ -364,7 +365,7 @@ class RevisionSerializer(serializers.ModelSerializer):
         slug_field="slug",
         read_only=True,
         allow_null=True,
-        help_text="Slug of the revised claim; null for a revised evidence link.",
+        help_text="Slug of the revised claim; null for a revised evidence link or study.",
     )
     proposed_by = serializers.StringRelatedField()
     reviewed_by = serializers.StringRelatedField(
@@ -378,6 +379,7 @@ class RevisionSerializer(serializers.ModelSerializer):
             "id",
             "claim",
             "evidence",
+            "study",
             "changes",
             "original",
             "status",
@@ -388,6 +390,12 @@ class RevisionSerializer(serializers.ModelSerializer):
             "review_comment",
         ]
         read_only_fields = fields
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="Why the request conflicts with the stored state."
+    )
 
 
 class RemovalSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from accounts.models import User
 from accounts.roles import roles_sync
 from evidence.models import Claim, Direction, Evidence, EvidenceType, Status, Topic
 from studies.models import Design, Dose, Population, Study
+from studies.moderation import StudyStatus
 
 
 def in_groups(*default_names):
@@ -60,6 +61,8 @@ class StudyFactory(factory.django.DjangoModelFactory):
     population = Population.CLINICAL
     dose = Dose.MICRO
     sample_size = 40
+    # Published unless a test says otherwise, as claims and links are.
+    status = StudyStatus.PUBLISHED
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
