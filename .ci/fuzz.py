@@ -50,7 +50,7 @@ from accounts.models import ApiToken, User
 from accounts.roles import roles_sync
 from evidence.models import Claim, ClaimVersion, Evidence, Release, Revision, Status
 from evidence.releases import release_make
-from evidence.workflow import revision_propose
+from evidence.workflow import item_save_or_revise
 from studies.models import Study
 
 roles_sync()
@@ -59,7 +59,7 @@ editor.groups.set(Group.objects.filter(name__in=["Curators", "Editors"]))
 curator = User.objects.create_user("fuzz-curator", password=None)
 curator.groups.set(Group.objects.filter(name="Curators"))
 for claim in Claim.objects.filter(status=Status.PUBLISHED).order_by("pk")[:5]:
-    revision_propose(
+    item_save_or_revise(
         instance=claim,
         changes={"description": claim.description + " Revised."},
         user=curator,

@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, status, viewsets
@@ -454,6 +455,7 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
 
+@extend_schema_serializer(component_name="Study")
 class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
     """A study with its status moves checked by evidence.workflow."""
 

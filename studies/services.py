@@ -196,7 +196,12 @@ class ImportReport:
             )
         if self.dry_run:
             return f"Dry run of {self.file_name} ({self.format_label}), nothing stored: would be {counts}."
-        return f"Imported {self.file_name} ({self.format_label}): {counts}."
+        drafts = (
+            " New studies are drafts until an editor publishes them."
+            if self.counts.get(CREATED)
+            else ""
+        )
+        return f"Imported {self.file_name} ({self.format_label}): {counts}.{drafts}"
 
 
 def shortened(text, limit):
