@@ -8,7 +8,7 @@ may publish.
 """
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -38,7 +38,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().revert_disabled(request, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        obj = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        try:
+            obj = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        except (ValueError, ValidationError):
+            raise Http404("No such object.") from None
         if request.method == "POST" and self.revert_disabled(request, obj):
             raise PermissionDenied("Only editors can revert published work.")
         # The edit-conflict check compares with the current record, not with
