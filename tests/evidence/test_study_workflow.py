@@ -260,3 +260,21 @@ def test_curator_cannot_withdraw_a_study(curator_api):
     assert response.status_code == 403
     study.refresh_from_db()
     assert study.status == "published"
+
+
+def test_curators_filter_studies_by_status(curator_api, api_client):
+    StudyFactory(title="Published one")
+    StudyFactory(title="Draft one", status="draft")
+    drafts = curator_api.get(f"{STUDIES}?status=draft").json()
+    assert [study["title"] for study in drafts["results"]] == ["Draft one"]
+    assert api_client.get(f"{STUDIES}?status=draft").json()["count"] == 0
+
+
+def test_curators_study_list_queries_do_not_grow(curator_api):
+    from tests.utils import assert_constant_queries
+
+    EvidenceFactory(study__status="draft")
+    assert_constant_queries(
+        lambda: curator_api.get(STUDIES),
+        lambda: EvidenceFactory.create_batch(3, study__status="draft"),
+    )
