@@ -439,6 +439,10 @@ class ModeratedAdmin(HistoryAdmin):
             return
         super().message_user(request, message, level, *args, **kwargs)
 
+    def response_add(self, request, obj, post_url_continue=None):
+        request._save_report = None  # a new item: Django's own message is true
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
         report = getattr(request, "_save_report", None)
         if report is not None:

@@ -298,3 +298,24 @@ def test_accepting_a_stale_revision_in_the_admin_says_why_and_changes_nothing(
     assert link.finding == "Edited meanwhile."
     revision.refresh_from_db()
     assert revision.status == "pending"
+
+
+def test_adding_a_claim_says_it_was_added(curator_client):
+    response = curator_client.post(
+        reverse("admin:evidence_claim_add"),
+        {
+            "statement": "A brand new claim",
+            "topic": "effect",
+            "description": "",
+            "review_comment": "",
+            "retraction_reason": "",
+            "evidence-TOTAL_FORMS": "0",
+            "evidence-INITIAL_FORMS": "0",
+            "evidence-MIN_NUM_FORMS": "0",
+            "evidence-MAX_NUM_FORMS": "1000",
+        },
+        follow=True,
+    )
+    claim = Claim.objects.get(statement="A brand new claim")
+    assert claim.status == Status.DRAFT
+    assert any("was added successfully" in m for m in messages_of(response))
