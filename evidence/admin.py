@@ -491,6 +491,8 @@ class ModeratedAdmin(HistoryAdmin):
             raise Http404("No such item.")
         if not is_editor(request.user, self.model._meta.model_name):
             raise PermissionDenied("Only editors retract published work.")
+        removed = REMOVED_STATUS[self.model._meta.model_name]
+        verb = "Withdraw" if removed == "withdrawn" else "Retract"
         form = RetractForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -508,7 +510,8 @@ class ModeratedAdmin(HistoryAdmin):
                 )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{'Withdraw' if REMOVED_STATUS[self.model._meta.model_name] == 'withdrawn' else 'Retract'} {self.model._meta.verbose_name}",
+            "title": f"{verb} {self.model._meta.verbose_name}",
+            "verb": verb,
             "opts": self.model._meta,
             "object": obj,
             "form": form,

@@ -319,3 +319,16 @@ def test_adding_a_claim_says_it_was_added(curator_client):
     claim = Claim.objects.get(statement="A brand new claim")
     assert claim.status == Status.DRAFT
     assert any("was added successfully" in m for m in messages_of(response))
+
+
+def test_editor_withdraws_a_published_study_instead_of_deleting_it(editor_client):
+    study = StudyFactory()
+    delete = editor_client.get(reverse("admin:studies_study_delete", args=[study.pk]))
+    withdraw = reverse("admin:studies_study_retract", args=[study.pk])
+    assert delete.status_code == 302 and delete["Location"] == withdraw
+    page = editor_client.get(withdraw)
+    assert "Published work is withdrawn, not deleted" in page.content.decode()
+    editor_client.post(withdraw, {"reason": "A duplicate of another record."})
+    study.refresh_from_db()
+    assert study.status == "withdrawn"
+    assert study.withdrawal_reason == "A duplicate of another record."
