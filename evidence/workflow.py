@@ -176,13 +176,6 @@ def status_change_check(*, user, instance, new_status, comment="", reason=""):
             )
 
 
-def needs_revision(*, user, instance) -> bool:
-    """True when ``user``'s edit of ``instance`` must wait for an editor."""
-    return stored_status(instance) == Status.PUBLISHED and not is_editor(
-        user, model_name_of(instance)
-    )
-
-
 def _json_value(value):
     """``value`` as a revision stores it (JSON): a related row by its id."""
     if isinstance(value, models.Model):
