@@ -233,12 +233,12 @@ CHECKS = [
 ]
 
 
-# The second pass: a curator's writes to claims and evidence links, which
-# take other paths than an editor's (a change to published work is held as a
-# suggested revision, 202; publishing and deleting are refused, 403).
+# The second pass: a curator's writes to claims, evidence links and studies,
+# which take other paths than an editor's (a change to published work is held
+# as a suggested revision, 202; publishing and deleting are refused, 403).
 CURATOR_PASS = [
     "--include-path-regex",
-    "^/api/v1/(claims|evidence)/",
+    "^/api/v1/(claims|evidence|studies)/",
     "--include-method-regex",
     "^(POST|PUT|PATCH|DELETE)$",
 ]
