@@ -759,17 +759,22 @@ class ConflictPair:
             field = "finding" if status == "draft" else "direction"
             self.targets.append((f"/api/v1/evidence/{pk}/", field, pk))
 
-    def value(self, field, who):
+    def value(self, field, who, current):
         if field == "direction":
-            return self.rng.choice(DIRECTIONS)
+            # Never the stored value: a write that changes nothing stores
+            # nothing, so the other writer's ETag would rightly still match.
+            return self.rng.choice([d for d in DIRECTIONS if d != current])
         return f"Soak {RUN}: round {self.round} by editor {who}."
 
     def run(self, deadline):
         while time.monotonic() < deadline:
             self.round += 1
             path, field, link = self.rng.choice(self.targets)
-            etag = self.clients[0].get(path).headers.get("ETag")
-            values = [{field: self.value(field, who)} for who in (0, 1)]
+            fetched = self.clients[0].get(path)
+            if fetched is None or fetched.status_code != 200:
+                continue
+            etag, current = fetched.headers.get("ETag"), fetched.json().get(field)
+            values = [{field: self.value(field, who, current)} for who in (0, 1)]
             statuses = [None, None]
             barrier = threading.Barrier(2)
             threads = [
