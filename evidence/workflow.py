@@ -17,7 +17,7 @@ The rules, in one place for the admin and the API:
 """
 
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,7 +132,9 @@ def stored_status(instance) -> str | None:
     )
 
 
-def status_change_check(*, user, instance, new_status, comment="", reason=""):
+def status_change_check(
+    *, user, instance: Moderated, new_status: str, comment: str = "", reason: str = ""
+) -> None:
     """Refuse a status change that ``user`` may not make.
 
     Raises ``PermissionDenied`` when the change needs an editor, and
@@ -306,7 +308,7 @@ def _copy_state(source, target):
         setattr(target, model_field.attname, getattr(source, model_field.attname))
 
 
-def revision_target_check(*, instance, user):
+def revision_target_check(*, instance: Moderated) -> None:
     """Refuse a revision of an item that is no longer published (409 in the API)."""
     if instance.status != Status.PUBLISHED:
         raise StaleRevision(
@@ -317,7 +319,7 @@ def revision_target_check(*, instance, user):
 
 
 @transaction.atomic
-def revision_accept(*, revision, user):
+def revision_accept(*, revision: Revision, user) -> Moderated:
     """Apply a pending revision to the published item (editors only).
 
     Refused (``StaleRevision``) when the item was taken down or its fields
@@ -331,7 +333,7 @@ def revision_accept(*, revision, user):
     if revision.status != RevisionStatus.PENDING:
         raise ValidationError(f"This revision was already {revision.status}.")
     target = type(target).objects.select_for_update().get(pk=target.pk)
-    revision_target_check(instance=target, user=user)
+    revision_target_check(instance=target)
     stale = [
         name
         for name, value in revision.original.items()
@@ -358,7 +360,7 @@ def revision_accept(*, revision, user):
 
 
 @transaction.atomic
-def revision_reject(*, revision, user, comment):
+def revision_reject(*, revision: Revision, user, comment: str) -> Revision:
     """Reject a pending revision with a comment for its curator (editors only)."""
     if not is_editor(user, model_name_of(revision.target)):
         raise PermissionDenied("Only editors can reject suggested revisions.")
@@ -374,7 +376,7 @@ def revision_reject(*, revision, user, comment):
 
 
 @transaction.atomic
-def item_remove(*, instance, user, reason=""):
+def item_remove(*, instance: Moderated, user, reason: str = "") -> str:
     """Delete never-published work; retract (withdraw) anything once published.
 
     Returns ``"deleted"``, ``"retracted"`` or ``"withdrawn"``.
@@ -406,7 +408,7 @@ def item_remove(*, instance, user, reason=""):
     return str(removed)
 
 
-def items_set_status(*, items, user, new_status):
+def items_set_status(*, items: Sequence[Moderated], user, new_status: str) -> int:
     """Move several items to ``new_status`` (admin actions); all or none.
 
     Rows are written in id order and each touched claim is refreshed once, at
@@ -449,7 +451,7 @@ class _Rollback(Exception):
     pass
 
 
-def claims_of(item) -> list[int]:
+def claims_of(item: Moderated) -> list[int]:
     """Ids of the claims whose verdict ``item`` (a claim, link or study) bears on."""
     if isinstance(item, Claim):
         return [item.pk]
@@ -495,7 +497,7 @@ def verdict_preview(
     ]
 
 
-def publish_verdict_preview(*, items) -> list[VerdictChange]:
+def publish_verdict_preview(*, items: Sequence[Moderated]) -> list[VerdictChange]:
     """The verdicts that publishing ``items`` (claims, links or studies) would move."""
 
     def publish():
@@ -508,7 +510,7 @@ def publish_verdict_preview(*, items) -> list[VerdictChange]:
     return verdict_preview(change=publish, claim_ids=claim_ids)
 
 
-def revision_verdict_preview(*, revision) -> list[VerdictChange]:
+def revision_verdict_preview(*, revision: Revision) -> list[VerdictChange]:
     """The verdicts that accepting ``revision`` would move."""
     target = revision.target
 
