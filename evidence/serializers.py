@@ -241,6 +241,16 @@ class EvidenceSerializer(
             for name, text in {**GRADE_FIELDS_HELP, **WORKFLOW_FIELDS_HELP}.items()
         }
 
+    def get_fields(self):
+        fields = super().get_fields()
+        # A link cites only a study its writer may see (not a withdrawn one,
+        # for a curator).
+        request = self.context.get("request")
+        fields["study"].queryset = Study.objects.visible_to(
+            getattr(request, "user", None)
+        )
+        return fields
+
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
         return reverse(

@@ -278,3 +278,21 @@ def test_curators_study_list_queries_do_not_grow(curator_api):
         lambda: curator_api.get(STUDIES),
         lambda: EvidenceFactory.create_batch(3, study__status="draft"),
     )
+
+
+def test_curators_cannot_link_a_withdrawn_study(curator_api):
+    claim = ClaimFactory(status=Status.DRAFT)
+    study = StudyFactory(status="withdrawn", withdrawal_reason="Duplicate")
+    response = curator_api.post(
+        EVIDENCE,
+        {
+            "claim": claim.slug,
+            "study": study.pk,
+            "evidence_type": "controlled",
+            "direction": "supports",
+            "finding": "Found.",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "study" in response.json()
