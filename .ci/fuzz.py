@@ -50,7 +50,7 @@ from accounts.models import ApiToken, User
 from accounts.roles import roles_sync
 from evidence.models import Claim, ClaimVersion, Evidence, Release, Revision, Status
 from evidence.releases import release_make
-from evidence.workflow import revision_propose
+from evidence.workflow import item_save_or_revise
 from studies.models import Study
 
 roles_sync()
@@ -59,7 +59,7 @@ editor.groups.set(Group.objects.filter(name__in=["Curators", "Editors"]))
 curator = User.objects.create_user("fuzz-curator", password=None)
 curator.groups.set(Group.objects.filter(name="Curators"))
 for claim in Claim.objects.filter(status=Status.PUBLISHED).order_by("pk")[:5]:
-    revision_propose(
+    item_save_or_revise(
         instance=claim,
         changes={"description": claim.description + " Revised."},
         user=curator,
@@ -233,12 +233,12 @@ CHECKS = [
 ]
 
 
-# The second pass: a curator's writes to claims and evidence links, which
-# take other paths than an editor's (a change to published work is held as a
-# suggested revision, 202; publishing and deleting are refused, 403).
+# The second pass: a curator's writes to claims, evidence links and studies,
+# which take other paths than an editor's (a change to published work is held
+# as a suggested revision, 202; publishing and deleting are refused, 403).
 CURATOR_PASS = [
     "--include-path-regex",
-    "^/api/v1/(claims|evidence)/",
+    "^/api/v1/(claims|evidence|studies)/",
     "--include-method-regex",
     "^(POST|PUT|PATCH|DELETE)$",
 ]

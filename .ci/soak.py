@@ -78,6 +78,7 @@ STUDY_FIELDS = [
     "dose",
     "retracted",
     "retraction_date",
+    "status",
 ]
 LINK_FIELDS = [
     "claim",
@@ -483,6 +484,7 @@ class Writer:
         self.claims, self.own_claim = claims, own_claim
         self.editor = role == "editor"
         self.studies = {}  # id → ids of its links (any status)
+        self.published_studies = set()  # new studies are drafts until published
         self.links = {}  # id → {"claim", "study", "status"}
         self.number = 0
 
@@ -499,6 +501,7 @@ class Writer:
                 (self.publish_link, lambda: 3 if self._links("draft", "in_review") else 0),
                 (self.edit_link_published, lambda: 3 if self._links("published") else 0),
                 (self.remove_link, lambda: 2 if self._links("draft", "in_review", "published") else 0),
+                (self.publish_study, lambda: 1 if self._draft_studies() else 0),
                 (self.delete_study, lambda: 1 if self._unlinked_studies() else 0),
                 (self.retract_study, lambda: 0.2 if self.studies else 0),
                 (self.edit_own_claim, lambda: 0.5),
@@ -524,7 +527,15 @@ class Writer:
         return self.rng.choice(pairs) if pairs else None
 
     def _unlinked_studies(self):
-        return [pk for pk, links in self.studies.items() if not links]
+        # Once published, a study is withdrawn, never deleted.
+        return [
+            pk
+            for pk, links in self.studies.items()
+            if not links and pk not in self.published_studies
+        ]
+
+    def _draft_studies(self):
+        return [pk for pk in self.studies if pk not in self.published_studies]
 
     def _etag(self, path):
         response = self.client.get(path)
@@ -557,7 +568,10 @@ class Writer:
             return
         pk = response.json()["id"]
         self.studies[pk] = set()
-        self.ledger.study(pk, {**values, "retracted": False, "retraction_date": None})
+        self.ledger.study(
+            pk,
+            {**values, "retracted": False, "retraction_date": None, "status": "draft"},
+        )
         self.stats.count("studies created")
 
     def edit_study(self):
@@ -575,6 +589,14 @@ class Writer:
         if self._patch(f"/api/v1/studies/{pk}/", values):
             self.ledger.study(pk, values)
             self.stats.count("studies edited")
+
+    def publish_study(self):
+        pk = self.rng.choice(self._draft_studies())
+        values = {"status": "published"}
+        if self._patch(f"/api/v1/studies/{pk}/", values):
+            self.published_studies.add(pk)
+            self.ledger.study(pk, values)
+            self.stats.count("studies published")
 
     def retract_study(self):
         pk = self.rng.choice(list(self.studies))
@@ -733,7 +755,8 @@ class ConflictPair:
         response = first.call("POST", "/api/v1/studies/", json=values, expect=(201,))
         self.study = response.json()["id"]
         self.ledger.study(
-            self.study, {**values, "retracted": False, "retraction_date": None}
+            self.study,
+            {**values, "retracted": False, "retraction_date": None, "status": "draft"},
         )
         self.targets = [(f"/api/v1/studies/{self.study}/", "journal", None)]
         for status in ("draft", "published"):
@@ -751,17 +774,22 @@ class ConflictPair:
             field = "finding" if status == "draft" else "direction"
             self.targets.append((f"/api/v1/evidence/{pk}/", field, pk))
 
-    def value(self, field, who):
+    def value(self, field, who, current):
         if field == "direction":
-            return self.rng.choice(DIRECTIONS)
+            # Never the stored value: a write that changes nothing stores
+            # nothing, so the other writer's ETag would rightly still match.
+            return self.rng.choice([d for d in DIRECTIONS if d != current])
         return f"Soak {RUN}: round {self.round} by editor {who}."
 
     def run(self, deadline):
         while time.monotonic() < deadline:
             self.round += 1
             path, field, link = self.rng.choice(self.targets)
-            etag = self.clients[0].get(path).headers.get("ETag")
-            values = [{field: self.value(field, who)} for who in (0, 1)]
+            fetched = self.clients[0].get(path)
+            if fetched is None or fetched.status_code != 200:
+                continue
+            etag, current = fetched.headers.get("ETag"), fetched.json().get(field)
+            values = [{field: self.value(field, who, current)} for who in (0, 1)]
             statuses = [None, None]
             barrier = threading.Barrier(2)
             threads = [
@@ -1001,7 +1029,11 @@ def verify(ledger, usernames, run_title):
     for claim in Claim.objects.prefetch_related("evidence__study", "versions"):
         counts, appraisals, effect_rows = empty_counts(), [], []
         for link in claim.evidence.all():
-            if link.status != "published" or link.study.retracted:
+            if (
+                link.status != "published"
+                or link.study.status != "published"
+                or link.study.retracted
+            ):
                 continue
             counts[link.evidence_type][link.direction] += 1
             effect_rows.append(

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS = {
         ),
         "evidence.publish_claim",
         "evidence.publish_evidence",
+        "studies.publish_study",
         "evidence.view_revision",
         "evidence.change_revision",
         "accounts.view_user",

@@ -13,11 +13,23 @@ class ConcurrentEditForm(forms.ModelForm):
     """
 
     loaded_updated = forms.CharField(widget=forms.HiddenInput, required=False)
+    #: The form shows another state than the stored one (a revert to an old
+    #: version): the check starts from the stored record's time.
+    conflict_check_stored = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["loaded_updated"] = self.instance.updated.isoformat()
+            updated = self.instance.updated
+            if self.conflict_check_stored:
+                updated = (
+                    type(self.instance)
+                    .objects.filter(pk=self.instance.pk)
+                    .values_list("updated", flat=True)
+                    .first()
+                    or updated
+                )
+            self.initial["loaded_updated"] = updated.isoformat()
 
     def clean(self):
         cleaned = super().clean()

@@ -6,8 +6,13 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
-from evidence.api import ClaimViewSet, EvidenceViewSet, ReleaseViewSet, RevisionViewSet
-from studies.api import StudyViewSet
+from evidence.api import (
+    ClaimViewSet,
+    EvidenceViewSet,
+    ModeratedStudyViewSet,
+    ReleaseViewSet,
+    RevisionViewSet,
+)
 
 from .views import SchemaView
 
@@ -33,7 +38,7 @@ class Router(routers.DefaultRouter):
 
 router = Router()
 router.register("claims", ClaimViewSet, basename="claim")
-router.register("studies", StudyViewSet, basename="study")
+router.register("studies", ModeratedStudyViewSet, basename="study")
 router.register("evidence", EvidenceViewSet, basename="evidence")
 router.register("revisions", RevisionViewSet, basename="revision")
 router.register("releases", ReleaseViewSet, basename="release")

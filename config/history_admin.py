@@ -2,12 +2,13 @@
 versions, and revert for editors only.
 
 simple-history's admin already lists every change with its user and the
-fields it touched; this adds the comparison of two chosen versions and keeps
-reverting to people who may publish.
+fields it touched; this adds the comparison of two chosen versions (linked
+from every History page) and keeps reverting published work to people who
+may publish.
 """
 
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -15,18 +16,44 @@ from simple_history.admin import SimpleHistoryAdmin
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
-    #: Permission that allows reverting to an earlier version; None: anyone who may change.
+    #: Permission that allows reverting published work to an earlier version;
+    #: None: anyone who may change.
     revert_permission = None
+    #: Statuses in which anyone who may change may revert (drafts); None: all.
+    revert_open_statuses = None
+    object_history_template = "admin/history/object_history.html"
 
     def revert_disabled(self, request, obj=None):
         if self.revert_permission and not request.user.has_perm(self.revert_permission):
-            return True
+            if self.revert_open_statuses is None or obj is None:
+                return True
+            # ``obj`` may be the old version: the current record decides.
+            current = (
+                self.model._default_manager.filter(pk=obj.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            if current not in self.revert_open_statuses:
+                return True
         return super().revert_disabled(request, obj)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST" and self.revert_disabled(request):
-            raise PermissionDenied("Only editors can revert to an earlier version.")
+        try:
+            obj = self.model._default_manager.filter(pk=unquote(object_id)).first()
+        except (ValueError, ValidationError):
+            raise Http404("No such object.") from None
+        if request.method == "POST" and self.revert_disabled(request, obj):
+            raise PermissionDenied("Only editors can revert published work.")
+        # The edit-conflict check compares with the current record, not with
+        # the old version the form shows.
+        request._history_form = True
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if getattr(request, "_history_form", False):
+            form = type(form.__name__, (form,), {"conflict_check_stored": True})
+        return form
 
     def get_urls(self):
         info = self.model._meta.app_label, self.model._meta.model_name

@@ -11,7 +11,9 @@ from django.utils.safestring import mark_safe
 
 from config.admin_forms import ConcurrentEditForm
 from config.history_admin import HistoryAdmin
-from studies.models import Design
+from studies.admin import StudyAdmin
+from studies.forms import StudyAdminForm
+from studies.models import Design, Study
 
 from .models import (
     Claim,
@@ -24,14 +26,21 @@ from .models import (
 )
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
 from .workflow import (
+    PUBLISH_PERMISSIONS,
+    REMOVAL_REASON_FIELD,
+    REMOVED_STATUS,
+    REVISABLE_FIELDS,
     UNPUBLISHED,
+    SaveOutcome,
+    editable_changes,
     is_editor,
     item_remove,
+    item_save_or_revise,
     items_set_status,
-    needs_revision,
+    publish_verdict_preview,
     revision_accept,
-    revision_propose,
     revision_reject,
+    revision_verdict_preview,
     status_change_check,
 )
 
@@ -126,6 +135,10 @@ class PreloadedAutocompleteSelect(AutocompleteSelect):
         return [(None, options, 0)]
 
 
+def model_name_of_form(form):
+    return form._meta.model._meta.model_name
+
+
 class ModeratedForm(ConcurrentEditForm):
     """Offers only the statuses the signed-in user may set, and checks the move."""
 
@@ -134,6 +147,8 @@ class ModeratedForm(ConcurrentEditForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         status = self.fields.get("status")
+        if status is not None and self.instance.pk is None:
+            status.required = False  # left out: a new item is a draft
         if status is None or self.user is None:
             return
         model_name = self._meta.model._meta.model_name
@@ -165,11 +180,33 @@ class ModeratedForm(ConcurrentEditForm):
                     instance=self.instance,
                     new_status=cleaned["status"],
                     comment=cleaned.get("review_comment", ""),
-                    reason=cleaned.get("retraction_reason", ""),
+                    reason=cleaned.get(
+                        REMOVAL_REASON_FIELD[model_name_of_form(self)], ""
+                    ),
                 )
             except PermissionDenied as error:
                 self.add_error("status", str(error))
+        self._refuse_unrevisable(cleaned)
         return cleaned
+
+    def _refuse_unrevisable(self, cleaned):
+        """A curator's change to published work may only touch revisable fields."""
+        model_name = model_name_of_form(self)
+        if not (
+            self.user is not None
+            and self.instance.pk
+            and self.instance.status == Status.PUBLISHED
+            and not is_editor(self.user, model_name)
+        ):
+            return
+        revisable = set(REVISABLE_FIELDS[model_name])
+        for name in editable_changes(self.instance, dict.fromkeys(self.changed_data)):
+            if name not in revisable and name in self.fields:
+                self.add_error(
+                    name,
+                    "Only editors change this field of published work; a suggested "
+                    "revision cannot.",
+                )
 
 
 class EvidenceForm(ModeratedForm):
@@ -193,12 +230,84 @@ def form_for_user(form_class, user):
     return type(form_class.__name__, (form_class,), {"user": user})
 
 
-def changes_of(form):
-    return {
-        name: form.cleaned_data[name]
-        for name in form.changed_data
-        if name in form.cleaned_data
-    }
+class SaveReport:
+    """What one admin save did to the item and its inline links, for a true message."""
+
+    def __init__(self):
+        self.item: SaveOutcome | None = None
+        self.links: list[SaveOutcome] = []
+        self.links_added = 0
+
+    @property
+    def saved_anything(self):
+        return bool(
+            (self.item and self.item.saved)
+            or any(outcome.saved for outcome in self.links)
+            or self.links_added
+        )
+
+    @property
+    def held_anything(self):
+        return bool(
+            (self.item and self.item.revision)
+            or any(outcome.revision for outcome in self.links)
+        )
+
+    def message(self, noun):
+        """One message that says exactly what was saved, held and left unchanged."""
+        parts = []
+        item = self.item
+        if item is not None and item.saved:
+            parts.append(f"Saved the {noun}'s {', '.join(item.saved)}.")
+        if item is not None and item.revision is not None:
+            parts.append(
+                f"Your change to the {noun}'s {', '.join(item.held)} was saved as "
+                f"suggested revision #{item.revision.pk}. The published version stays "
+                "public until an editor accepts it."
+            )
+        saved = [outcome for outcome in self.links if outcome.saved]
+        held = [outcome for outcome in self.links if outcome.revision]
+        if self.links_added:
+            parts.append(f"{self.links_added} evidence link(s) added.")
+        if saved:
+            parts.append(f"{len(saved)} evidence link(s) saved.")
+        if held:
+            numbers = ", ".join(f"#{outcome.revision.pk}" for outcome in held)
+            parts.append(
+                f"Changes to {len(held)} published evidence link(s) were saved as "
+                f"suggested revisions ({numbers})."
+            )
+        if not parts:
+            return "Nothing was changed."
+        if item is not None and item.unchanged and (saved or held or self.links_added):
+            parts.insert(0, f"The {noun} itself was unchanged.")
+        return " ".join(parts)
+
+
+def save_report(request) -> SaveReport:
+    if not hasattr(request, "_save_report"):
+        request._save_report = SaveReport()
+    return request._save_report
+
+
+def verdict_changes_html(changes, *, verb):
+    """Each claim's verdict now → after ``verb`` (publishing, accepting)."""
+    if not changes:
+        return "No claim's verdict depends on it."
+    rows = format_html_join(
+        "",
+        "<li>{}: <strong>{} → {}</strong>{}</li>",
+        (
+            (
+                change.claim.statement,
+                change.before,
+                change.after,
+                "" if change.moved else " (unchanged)",
+            )
+            for change in changes
+        ),
+    )
+    return format_html("<p>Verdict now → after {}:</p><ul>{}</ul>", verb, rows)
 
 
 class RetractForm(forms.Form):
@@ -215,9 +324,11 @@ class ModeratedAdmin(HistoryAdmin):
     form = ModeratedForm
     actions = ["submit_for_review", "publish"]
 
+    revert_open_statuses = UNPUBLISHED
+
     @property
     def revert_permission(self):
-        return f"evidence.publish_{self.model._meta.model_name}"
+        return PUBLISH_PERMISSIONS[self.model._meta.model_name]
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
@@ -225,6 +336,31 @@ class ModeratedAdmin(HistoryAdmin):
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_user(self.form, request.user)
         return super().get_form(request, obj, **kwargs)
+
+    def _previews_publishing(self, request, obj):
+        return (
+            obj is not None
+            and obj.status in UNPUBLISHED
+            and is_editor(request.user, self.model._meta.model_name)
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if self._previews_publishing(request, obj):
+            fieldsets.insert(1, ("If published", {"fields": ["publish_preview"]}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self._previews_publishing(request, obj):
+            readonly.append("publish_preview")
+        return readonly
+
+    @admin.display(description="Verdicts")
+    def publish_preview(self, obj):
+        return verdict_changes_html(
+            publish_verdict_preview(items=[obj]), verb="publishing"
+        )
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -243,14 +379,28 @@ class ModeratedAdmin(HistoryAdmin):
 
     @admin.action(description="Publish selected")
     def publish(self, request, queryset):
-        self._set_status(
-            request, queryset.filter(status__in=UNPUBLISHED), Status.PUBLISHED
-        )
+        items = list(queryset.filter(status__in=UNPUBLISHED).order_by("pk"))
+        if request.POST.get("confirm") != "yes" and items:
+            # Editors see how the verdicts move before anything is published.
+            context = {
+                **self.admin_site.each_context(request),
+                "title": f"Publish {len(items)} {self.model._meta.verbose_name_plural}",
+                "opts": self.model._meta,
+                "items": items,
+                "preview": verdict_changes_html(
+                    publish_verdict_preview(items=items), verb="publishing"
+                ),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(
+                request, "admin/evidence/publish_confirm.html", context
+            )
+        self._set_status(request, items, Status.PUBLISHED)
 
-    def _set_status(self, request, queryset, new_status):
+    def _set_status(self, request, items, new_status):
         try:
             moved = items_set_status(
-                items=list(queryset), user=request.user, new_status=new_status
+                items=list(items), user=request.user, new_status=new_status
             )
         except (PermissionDenied, ValidationError) as error:
             self.message_user(
@@ -266,33 +416,47 @@ class ModeratedAdmin(HistoryAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        if change and needs_revision(user=request.user, instance=obj):
-            request._revision_proposed = revision_propose(
-                instance=obj, changes=changes_of(form), user=request.user
-            )
+        if not change:
+            if hasattr(obj, "added_by_id") and obj.added_by_id is None:
+                obj.added_by = request.user
+            super().save_model(request, obj, form, change)
             return
-        if obj.pk is None and hasattr(obj, "added_by_id") and obj.added_by_id is None:
-            obj.added_by = request.user
-        super().save_model(request, obj, form, change)
+        save_report(request).item = item_save_or_revise(
+            instance=obj, changes=form.cleaned_data, user=request.user
+        )
 
     def log_change(self, request, obj, message):
-        if not hasattr(request, "_revision_proposed"):
+        report = getattr(request, "_save_report", None)
+        if report is None or report.saved_anything:
             return super().log_change(request, obj, message)
 
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # Django's "was changed successfully" is replaced by the save report.
+        if (
+            getattr(request, "_save_report", None) is not None
+            and level == messages.SUCCESS
+        ):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        request._save_report = None  # a new item: Django's own message is true
+        return super().response_add(request, obj, post_url_continue)
+
     def response_change(self, request, obj):
-        if not hasattr(request, "_revision_proposed"):
-            return super().response_change(request, obj)
-        revision = request._revision_proposed
-        if revision is None:
-            self.message_user(request, "Nothing was changed.", messages.INFO)
-        else:
-            self.message_user(
-                request,
-                f"Your change was saved as suggested revision #{revision.pk}. The published "
-                "version stays public until an editor accepts it.",
-                messages.WARNING,
+        report = getattr(request, "_save_report", None)
+        if report is not None:
+            level = (
+                messages.WARNING
+                if report.held_anything
+                else messages.SUCCESS
+                if report.saved_anything
+                else messages.INFO
             )
-        return HttpResponseRedirect(reverse(self._url_name("change"), args=[obj.pk]))
+            messages.add_message(
+                request, level, report.message(self.model._meta.verbose_name)
+            )
+        return super().response_change(request, obj)
 
     def _url_name(self, view):
         return (
@@ -312,7 +476,7 @@ class ModeratedAdmin(HistoryAdmin):
 
     def delete_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
-        if obj is not None and obj.status not in UNPUBLISHED:
+        if obj is not None and (obj.status not in UNPUBLISHED or obj.ever_published):
             if not is_editor(request.user, self.model._meta.model_name):
                 raise PermissionDenied("Only editors retract published work.")
             return HttpResponseRedirect(
@@ -327,22 +491,27 @@ class ModeratedAdmin(HistoryAdmin):
             raise Http404("No such item.")
         if not is_editor(request.user, self.model._meta.model_name):
             raise PermissionDenied("Only editors retract published work.")
+        removed = REMOVED_STATUS[self.model._meta.model_name]
+        verb = "Withdraw" if removed == "withdrawn" else "Retract"
         form = RetractForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                item_remove(
+                outcome = item_remove(
                     instance=obj, user=request.user, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, error.messages)
             else:
-                self.message_user(request, f"Retracted: {obj}", messages.SUCCESS)
+                self.message_user(
+                    request, f"{outcome.capitalize()}: {obj}", messages.SUCCESS
+                )
                 return HttpResponseRedirect(
                     reverse(self._url_name("change"), args=[obj.pk])
                 )
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Retract {self.model._meta.verbose_name}",
+            "title": f"{verb} {self.model._meta.verbose_name}",
+            "verb": verb,
             "opts": self.model._meta,
             "object": obj,
             "form": form,
@@ -475,30 +644,25 @@ class ClaimAdmin(ModeratedAdmin):
         css = {"all": ["admin/evidence-admin.css"]}
 
     def save_formset(self, request, form, formset, change):
-        # Links keep the same rules as on their own page: a curator's edit of
-        # a published link is held for review; new links record their adder.
-        held = set()
+        # Links keep the same rules as on their own page: each changed field is
+        # saved or held for review (evidence.workflow); new links record their adder.
+        report = save_report(request)
+        formset.save(commit=False)
         for link_form in formset.initial_forms:
-            link = link_form.instance
-            if link_form.has_changed() and needs_revision(
-                user=request.user, instance=link
-            ):
-                revision_propose(
-                    instance=link, changes=changes_of(link_form), user=request.user
-                )
-                held.add(link.pk)
-        if held:
-            self.message_user(
-                request,
-                f"{len(held)} change(s) to published links were saved as suggested revisions.",
-                messages.WARNING,
-            )
-        for link in formset.save(commit=False):
-            if link.pk in held:
+            if not link_form.has_changed():
                 continue
-            if link.pk is None and link.added_by_id is None:
+            report.links.append(
+                item_save_or_revise(
+                    instance=link_form.instance,
+                    changes=link_form.cleaned_data,
+                    user=request.user,
+                )
+            )
+        for link in formset.new_objects:
+            if link.added_by_id is None:
                 link.added_by = request.user
             link.save()
+            report.links_added += 1
         formset.save_m2m()
 
     def get_readonly_fields(self, request, obj=None):
@@ -668,6 +832,20 @@ class EvidenceAdmin(ModeratedAdmin):
         return obj.study.citation_short + flag
 
 
+class StudyModeratedForm(ModeratedForm, StudyAdminForm):
+    pass
+
+
+class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
+    """Studies under the review workflow (the studies app knows nothing of it)."""
+
+    form = StudyModeratedForm
+
+
+admin.site.unregister(Study)
+admin.site.register(Study, ModeratedStudyAdmin)
+
+
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
     """Editors accept or reject curators' suggested changes to published work."""
@@ -678,12 +856,14 @@ class RevisionAdmin(admin.ModelAdmin):
         "claim",
         "evidence__claim",
         "evidence__study",
+        "study",
         "proposed_by",
         "reviewed_by",
     ]
     readonly_fields = [
         "target_link",
         "comparison",
+        "verdict_change",
         "status",
         "proposed_by",
         "proposed_at",
@@ -693,6 +873,7 @@ class RevisionAdmin(admin.ModelAdmin):
     fields = [
         "target_link",
         "comparison",
+        "verdict_change",
         "status",
         "proposed_by",
         "proposed_at",
@@ -716,7 +897,8 @@ class RevisionAdmin(admin.ModelAdmin):
     def target_link(self, obj):
         target = obj.target
         url = reverse(
-            f"admin:evidence_{target._meta.model_name}_change", args=[target.pk]
+            f"admin:{target._meta.app_label}_{target._meta.model_name}_change",
+            args=[target.pk],
         )
         return format_html('<a href="{}">{}</a>', url, target)
 
@@ -734,6 +916,16 @@ class RevisionAdmin(admin.ModelAdmin):
             "<table><thead><tr><th>Field</th><th>Published</th><th>Proposed</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+    @admin.display(description="Verdicts")
+    def verdict_change(self, obj):
+        if obj.status != RevisionStatus.PENDING:
+            return "—"
+        try:
+            changes = revision_verdict_preview(revision=obj)
+        except ValidationError as error:
+            return "Cannot be applied: " + "; ".join(error.messages)
+        return verdict_changes_html(changes, verb="accepting")
 
     def save_model(self, request, obj, form, change):
         try:

@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
+    extend_schema_serializer,
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, status, viewsets
@@ -15,6 +16,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from config.api import MovedPermanently, PublicReadViewSet
+from studies.api import StudyViewSet
+from studies.serializers import StudySerializer
 
 from . import rows
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
@@ -27,18 +30,20 @@ from .serializers import (
     ClaimSerializer,
     ClaimVersionDetailSerializer,
     ClaimVersionSerializer,
+    ConflictSerializer,
     EvidenceSerializer,
     ReleaseSerializer,
     RemovalSerializer,
     RevisionReviewSerializer,
     RevisionSerializer,
+    WorkflowMixin,
 )
 from .synthesis import FLAT_COLUMNS, flat_meta_analysis
 from .workflow import (
+    StaleRevision,
     item_remove,
-    needs_revision,
+    item_save_or_revise,
     revision_accept,
-    revision_propose,
     revision_reject,
 )
 
@@ -46,14 +51,17 @@ CSV_DESCRIPTION = "Add `format=csv` to download the whole filtered list as CSV (
 WORKFLOW_DESCRIPTION = (
     "New items are drafts. Curators may set `status` to `draft` or `in_review`; only "
     "editors publish, send back (`draft` with a `review_comment`) or retract "
-    "(`retracted` with a `retraction_reason`), otherwise 403. A curator's change to "
-    "published work is held as a suggested revision (202) until an editor accepts it."
+    "(`retracted` with a `retraction_reason`; a study is `withdrawn` with a "
+    "`withdrawal_reason`), otherwise 403. A curator's change to published work is "
+    "held as a suggested revision (202) until an editor accepts it: every changed "
+    "field is either saved or held, never dropped; a field a revision cannot change "
+    "(a status, an override) answers 403. A write that changes nothing stores nothing."
 )
 REASON_PARAMETER = OpenApiParameter(
     "reason",
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
-    description="Required when the item is published: why it is retracted.",
+    description="Required when the item was ever published: why it is retracted (withdrawn).",
 )
 
 
@@ -79,7 +87,10 @@ def write_schema(noun, serializer):
         ),
         "destroy": extend_schema(
             summary=f"Remove {noun} (editors)",
-            description="Unpublished work is deleted (204). Published work is retracted instead (200): give the `reason`.",
+            description=(
+                "Never-published work is deleted (204). Work that was ever published is "
+                "retracted (a study: withdrawn) instead (200): give the `reason`."
+            ),
             parameters=[REASON_PARAMETER],
             responses={204: OpenApiResponse(description="Deleted."), 200: serializer},
         ),
@@ -96,20 +107,17 @@ class ModeratedWritesMixin:
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        if needs_revision(user=request.user, instance=instance):
-            revision = revision_propose(
-                instance=instance, changes=serializer.validated_data, user=request.user
-            )
-            if revision is None:
-                return Response(self.get_serializer(instance).data)
+        outcome = item_save_or_revise(
+            instance=instance, changes=serializer.validated_data, user=request.user
+        )
+        if outcome.revision is not None:
             data = RevisionSerializer(
-                revision, context=self.get_serializer_context()
+                outcome.revision, context=self.get_serializer_context()
             ).data
             return Response(data, status=status.HTTP_202_ACCEPTED)
-        self.perform_update(serializer)
         # Saving refreshed the stored profile, certainty and version.
-        serializer.instance.refresh_from_db()
-        return Response(self.get_serializer(serializer.instance).data)
+        instance.refresh_from_db()
+        return Response(self.get_serializer(instance).data)
 
     def perform_create(self, serializer):
         serializer.save(**self.extra_create_fields())
@@ -133,13 +141,13 @@ class ModeratedWritesMixin:
         except DjangoValidationError as error:
             # The rule speaks of the model field; the client sent ?reason=.
             messages = getattr(error, "message_dict", {})
-            if "retraction_reason" in messages:
-                raise ValidationError(
-                    {"reason": messages["retraction_reason"]}
-                ) from None
+            for field in ("retraction_reason", "withdrawal_reason"):
+                if field in messages:
+                    raise ValidationError({"reason": messages[field]}) from None
             raise
         if outcome == "deleted":
             return Response(status=status.HTTP_204_NO_CONTENT)
+        instance.refresh_from_db()
         return Response(self.get_serializer(instance).data)
 
 
@@ -404,13 +412,29 @@ class RevisionViewSet(
 
     @extend_schema(
         summary="Accept a revision (editors)",
+        description=(
+            "Applies the proposed changes to the published item. 409 when the item "
+            "changed or was taken down since the revision was proposed: nothing changes, "
+            "reject the revision instead."
+        ),
         request=None,
-        responses={200: RevisionSerializer},
+        responses={
+            200: RevisionSerializer,
+            409: OpenApiResponse(
+                ConflictSerializer,
+                "The item changed or was taken down since the revision was proposed.",
+            ),
+        },
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         revision = self.get_object()
-        revision_accept(revision=revision, user=request.user)
+        try:
+            revision_accept(revision=revision, user=request.user)
+        except StaleRevision as error:
+            return Response(
+                {"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT
+            )
         revision.refresh_from_db()
         return Response(self.get_serializer(revision).data)
 
@@ -444,3 +468,18 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[-0-9]+"
     permission_classes = [permissions.AllowAny]
     filter_backends = []
+
+
+@extend_schema_serializer(component_name="Study")
+class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
+    """A study with its status moves checked by evidence.workflow."""
+
+    class Meta(StudySerializer.Meta):
+        pass
+
+
+@extend_schema_view(**write_schema("a study", StudyWorkflowSerializer))
+class ModeratedStudyViewSet(ModeratedWritesMixin, StudyViewSet):
+    """Studies, written under the same review workflow as claims and links."""
+
+    serializer_class = StudyWorkflowSerializer

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from studies.models import errors_moved_to_fields, validate_not_blank
+from studies.moderation import StudyStatus, study_visible_statuses
 
 from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
 from .profile import (
@@ -167,6 +168,8 @@ class Claim(models.Model):
     retraction_reason = models.TextField(
         blank=True, help_text="Why the published claim was retracted."
     )
+    # Once published, a claim is never deleted (only retracted).
+    ever_published = models.BooleanField(default=False, editable=False)
     # The evidence profile, kept in step with the published links by
     # services.claim_refresh so that lists never aggregate links.
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
@@ -295,6 +298,8 @@ class Claim(models.Model):
 
     def save(self, *args, **kwargs):
         self.full_clean()
+        if self.status == Status.PUBLISHED:
+            self.ever_published = True
         previous_slug = getattr(self, "_loaded_slug", None)
         super().save(*args, **kwargs)
         if previous_slug and previous_slug != self.slug:
@@ -354,8 +359,13 @@ class Claim(models.Model):
 
 class EvidenceQuerySet(models.QuerySet):
     def published(self):
-        """Links the public may see: published links of published claims."""
-        return self.filter(status=Status.PUBLISHED, claim__status=Status.PUBLISHED)
+        """Links the public may see: published links of published claims,
+        citing published studies."""
+        return self.filter(
+            status=Status.PUBLISHED,
+            claim__status=Status.PUBLISHED,
+            study__status=StudyStatus.PUBLISHED,
+        )
 
     def visible_to(self, user):
         """Links ``user`` may see: public ones, or those of their statuses
@@ -364,13 +374,19 @@ class EvidenceQuerySet(models.QuerySet):
         if statuses == [Status.PUBLISHED]:
             return self.published()
         return self.filter(
-            status__in=statuses, claim__status__in=visible_statuses(user, "claim")
+            status__in=statuses,
+            claim__status__in=visible_statuses(user, "claim"),
+            study__status__in=study_visible_statuses(user),
         )
 
     def counted(self):
         """Links that count in evidence profiles: published, and citing a
-        study that has not been retracted."""
-        return self.filter(status=Status.PUBLISHED, study__retracted=False)
+        published study that has not been retracted by its publisher."""
+        return self.filter(
+            status=Status.PUBLISHED,
+            study__status=StudyStatus.PUBLISHED,
+            study__retracted=False,
+        )
 
     def for_list(self):
         """Links with the claim and study each row shows, in one query."""
@@ -499,6 +515,8 @@ class Evidence(models.Model):
     retraction_reason = models.TextField(
         blank=True, help_text="Why the published link was retracted."
     )
+    # Once published, a link is never deleted (only retracted).
+    ever_published = models.BooleanField(default=False, editable=False)
     # GRADE's reasons to trust this evidence less (or more) for this claim.
     risk_of_bias = models.CharField(
         max_length=20,
@@ -626,6 +644,8 @@ class Evidence(models.Model):
 
     def save(self, *args, **kwargs):
         self.full_clean()
+        if self.status == Status.PUBLISHED:
+            self.ever_published = True
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -666,12 +686,17 @@ class RevisionQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related(
-            "claim", "evidence__claim", "evidence__study", "proposed_by", "reviewed_by"
+            "claim",
+            "evidence__claim",
+            "evidence__study",
+            "study",
+            "proposed_by",
+            "reviewed_by",
         )
 
 
 class Revision(models.Model):
-    """A curator's suggested change to a published claim or evidence link.
+    """A curator's suggested change to a published claim, evidence link or study.
 
     The published version stays public until an editor accepts the revision
     (CiViC's model); a rejected revision is kept with the editor's comment.
@@ -682,6 +707,13 @@ class Revision(models.Model):
     )
     evidence = models.ForeignKey(
         Evidence,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="revisions",
+    )
+    study = models.ForeignKey(
+        "studies.Study",
         on_delete=models.CASCADE,
         null=True,
         blank=True,
@@ -720,9 +752,12 @@ class Revision(models.Model):
         ordering = ["-proposed_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(claim__isnull=False, evidence__isnull=True)
-                | Q(claim__isnull=True, evidence__isnull=False),
-                name="revision_of_one_claim_or_link",
+                condition=Q(
+                    claim__isnull=False, evidence__isnull=True, study__isnull=True
+                )
+                | Q(claim__isnull=True, evidence__isnull=False, study__isnull=True)
+                | Q(claim__isnull=True, evidence__isnull=True, study__isnull=False),
+                name="revision_of_one_claim_link_or_study",
             ),
         ]
 
@@ -731,7 +766,9 @@ class Revision(models.Model):
 
     @property
     def target(self):
-        return self.claim if self.claim_id else self.evidence
+        if self.claim_id:
+            return self.claim
+        return self.evidence if self.evidence_id else self.study
 
 
 class ClaimSlugAlias(models.Model):

@@ -217,7 +217,7 @@ def release_querysets():
     claims = Claim.objects.published().order_by("slug")
     return {
         "claims": (claims, CLAIM_COLUMNS, _claim_row),
-        "studies": (Study.objects.order_by("pk"), STUDY_COLUMNS, study_row),
+        "studies": (Study.objects.published().order_by("pk"), STUDY_COLUMNS, study_row),
         "evidence": (
             Evidence.objects.published()
             .select_related("claim", "study")

@@ -21,7 +21,7 @@ from .models import (
 )
 from .services import version_links
 from .synthesis import public_meta_analyses
-from .workflow import is_editor, status_change_check
+from .workflow import REMOVAL_REASON_FIELD, is_editor, status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
 
@@ -217,6 +217,7 @@ class WorkflowMixin:
         request = self.context.get("request")
         if new_status is not None and request is not None:
             instance = self.instance or self.Meta.model()
+            reason_field = REMOVAL_REASON_FIELD[instance._meta.model_name]
             status_change_check(
                 user=request.user,
                 instance=instance,
@@ -225,7 +226,7 @@ class WorkflowMixin:
                     "review_comment", getattr(self.instance, "review_comment", "")
                 ),
                 reason=attrs.get(
-                    "retraction_reason", getattr(self.instance, "retraction_reason", "")
+                    reason_field, getattr(self.instance, reason_field, "")
                 ),
             )
         return super().validate(attrs)
@@ -362,6 +363,16 @@ class EvidenceSerializer(
     @extend_schema_field(EffectSerializer(allow_null=True))
     def get_effect(self, evidence):
         return effect_data(evidence.effect)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # A link cites only a study its writer may see (not a withdrawn one,
+        # for a curator).
+        request = self.context.get("request")
+        fields["study"].queryset = Study.objects.visible_to(
+            getattr(request, "user", None)
+        )
+        return fields
 
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
@@ -517,7 +528,7 @@ class RevisionSerializer(serializers.ModelSerializer):
         slug_field="slug",
         read_only=True,
         allow_null=True,
-        help_text="Slug of the revised claim; null for a revised evidence link.",
+        help_text="Slug of the revised claim; null for a revised evidence link or study.",
     )
     proposed_by = serializers.StringRelatedField()
     reviewed_by = serializers.StringRelatedField(
@@ -531,6 +542,7 @@ class RevisionSerializer(serializers.ModelSerializer):
             "id",
             "claim",
             "evidence",
+            "study",
             "changes",
             "original",
             "status",
@@ -541,6 +553,12 @@ class RevisionSerializer(serializers.ModelSerializer):
             "review_comment",
         ]
         read_only_fields = fields
+
+
+class ConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="Why the request conflicts with the stored state."
+    )
 
 
 class RemovalSerializer(serializers.Serializer):

@@ -13,6 +13,8 @@ from operator import itemgetter
 from django.db import transaction
 from django.db.models import Count
 
+from studies.moderation import StudyStatus
+
 from .models import Claim, ClaimVersion, Evidence, Status
 from .profile import counts_from_rows, evidence_profile
 from .synthesis import claim_pooled, pooled_by_claim, pooled_stored
@@ -208,7 +210,11 @@ def _link_entry(row):
 def published_links_state(claim_id):
     """What the public sees of a claim's links: id → entry."""
     rows = (
-        Evidence.objects.filter(claim_id=claim_id, status=Status.PUBLISHED)
+        Evidence.objects.filter(
+            claim_id=claim_id,
+            status=Status.PUBLISHED,
+            study__status=StudyStatus.PUBLISHED,
+        )
         .select_related("study")
         .only(
             "id",

@@ -24,6 +24,7 @@ from django.db.models import JSONField
 from dataversion.version import data_changed
 from studies.identifiers import normalize_title
 from studies.models import Design, Dose, EntryMethod, Population, Study
+from studies.moderation import StudyStatus
 
 from .models import Claim, Direction, Evidence, EvidenceType, Status, Topic
 from .services import claims_refresh_all
@@ -210,7 +211,8 @@ class Generator:
                     rng.choices(self.sentences, k=rng.randint(1, 4))
                 ),
                 "topic": rng.choice(topics),
-                "status": rng.choices(statuses, status_weights)[0],
+                "status": (status := rng.choices(statuses, status_weights)[0]),
+                "ever_published": status in (Status.PUBLISHED, Status.RETRACTED),
                 "created": created,
                 "updated": created,
             }
@@ -253,6 +255,8 @@ class Generator:
                 "population_detail": "",
                 "sample_size": None if anecdotal else int(rng.lognormvariate(4, 1)) + 1,
                 "dose": rng.choice((Dose.MICRO, Dose.MICRO, Dose.MACRO, Dose.NA)),
+                "status": StudyStatus.PUBLISHED,
+                "ever_published": True,
                 "entry_method": EntryMethod.SYNTHETIC,
                 "entry_source": f"generate_synthetic --seed {self.seed}",
                 "retracted": retracted,
@@ -280,7 +284,8 @@ class Generator:
                     "direction": rng.choices(directions, direction_weights)[0],
                     "finding": rng.choice(self.findings),
                     "quote": rng.choice(self.sentences) if rng.random() < 0.1 else "",
-                    "status": rng.choices(statuses, status_weights)[0],
+                    "status": (status := rng.choices(statuses, status_weights)[0]),
+                    "ever_published": status in (Status.PUBLISHED, Status.RETRACTED),
                     "created": created,
                     "updated": created,
                 }

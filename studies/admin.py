@@ -14,8 +14,8 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
+from config.history_admin import HistoryAdmin
 from evidence.models import Evidence
 
 from .crossref import (
@@ -135,7 +135,8 @@ class EvidenceOfStudyInline(admin.TabularInline):
 
 
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin):
+class StudyAdmin(HistoryAdmin):
+    revert_permission = "studies.publish_study"
     list_display = [
         "title",
         "authors_display",
@@ -143,9 +144,17 @@ class StudyAdmin(SimpleHistoryAdmin):
         "design",
         "population",
         "dose",
+        "status",
         "claims_informed",
     ]
-    list_filter = ["design", "population", "dose", DecadeFilter, "entry_method"]
+    list_filter = [
+        "status",
+        "design",
+        "population",
+        "dose",
+        DecadeFilter,
+        "entry_method",
+    ]
     search_fields = ["title", "authors", "doi", "pmid", "journal"]
     readonly_fields = ["entry_method", "entry_source", "created", "updated"]
     form = StudyAdminForm
@@ -163,6 +172,7 @@ class StudyAdmin(SimpleHistoryAdmin):
                     "authors_et_al",
                     ("year", "journal"),
                     ("volume", "issue", "pages"),
+                    "status",
                     "loaded_updated",
                 ]
             },
@@ -185,6 +195,13 @@ class StudyAdmin(SimpleHistoryAdmin):
                 "fields": ["retracted", ("retraction_date", "retraction_url")],
                 "classes": ["collapse"],
                 "description": "A retracted study's links stay visible, flagged, and stop counting.",
+            },
+        ),
+        (
+            "Review",
+            {
+                "fields": [("review_comment", "withdrawal_reason")],
+                "classes": ["collapse"],
             },
         ),
         (

@@ -13,7 +13,12 @@ from .serializers import StudySerializer
 @extend_schema_view(
     list=extend_schema(
         summary="List studies",
-        description="Publications and other sources. Add `format=csv` to download the whole filtered list as CSV.",
+        description=(
+            "Publications and other sources: the public sees published studies "
+            "(a study retracted by its publisher stays, flagged); curators also "
+            "drafts and studies in review, editors also withdrawn ones. Add "
+            "`format=csv` to download the whole filtered list as CSV."
+        ),
     ),
     retrieve=extend_schema(summary="A study with the claims it informs"),
     create=extend_schema(summary="Add a study (curators); only a title is required"),
@@ -37,7 +42,7 @@ class StudyViewSet(PublicReadViewSet):
             .select_related("claim")
             .order_by("claim__statement")
         )
-        return Study.objects.prefetch_related(
+        return Study.objects.visible_to(self.request.user).prefetch_related(
             Prefetch("evidence", queryset=links, to_attr="published_links")
         )
 

@@ -17,6 +17,7 @@ from evidence.models import Evidence
 
 from .identifiers import normalize_doi, normalize_pmid
 from .models import Design, Dose, Population, Study
+from .moderation import StudyStatus
 
 
 class FilterSet(django_filters.FilterSet):
@@ -124,6 +125,12 @@ class StudyFilterSet(FilterSet):
     )
     dose = choice_filter(
         "dose", Dose.choices, "Dose", "Dose studied; repeat for several."
+    )
+    status = choice_filter(
+        "status",
+        StudyStatus.choices,
+        "Status",
+        "Curators and editors: draft, in_review, published or withdrawn.",
     )
     doi = django_filters.CharFilter(
         method="filter_doi", label="DOI", help_text="Exact DOI, in any common form."

@@ -160,7 +160,12 @@ class ImportReport:
                 f"Nothing imported from {self.file_name} ({self.format_label}): "
                 f"no entry was readable and valid ({counts})."
             )
-        return f"Imported {self.file_name} ({self.format_label}): {counts}."
+        drafts = (
+            " New studies are drafts until an editor publishes them."
+            if self.counts.get(CREATED)
+            else ""
+        )
+        return f"Imported {self.file_name} ({self.format_label}): {counts}.{drafts}"
 
     def unstored_summary(self):
         """ "Not stored (the atlas has no field for them): issn (3 entries), …" or ""."""

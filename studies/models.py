@@ -20,6 +20,7 @@ from .identifiers import (
     normalize_title,
     pubmed_url,
 )
+from .moderation import StudyStatus, study_visible_statuses
 from .text import clean_line, plain_text
 
 EARLIEST_YEAR = 1900
@@ -133,6 +134,14 @@ class EntryMethod(models.TextChoices):
 
 
 class StudyQuerySet(models.QuerySet):
+    def published(self):
+        """Studies the public may see (a publisher's retraction stays public)."""
+        return self.filter(status=StudyStatus.PUBLISHED)
+
+    def visible_to(self, user):
+        """Studies ``user`` may see (see :func:`study_visible_statuses`)."""
+        return self.filter(status__in=study_visible_statuses(user))
+
     def for_list(self):
         """Studies newest first, undated sources last on every database."""
         return self.order_by(F("year").desc(nulls_last=True), "title", "id")
@@ -242,11 +251,26 @@ class Study(models.Model):
         "date of the retraction notice", null=True, blank=True
     )
     retraction_url = models.URLField("retraction notice", max_length=500, blank=True)
+    status = models.CharField(
+        max_length=20,
+        choices=StudyStatus.choices,
+        default=StudyStatus.DRAFT,
+        db_index=True,
+    )
+    review_comment = models.TextField(
+        blank=True,
+        help_text="The editor's note when sending the study back to its curator.",
+    )
+    withdrawal_reason = models.TextField(
+        blank=True, help_text="Why an editor took the published study down."
+    )
+    # Once published, a study is never deleted (only withdrawn).
+    ever_published = models.BooleanField(default=False, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     # Read by the claims' certainty rule and published versions.
-    TRACKED_FIELDS = ("design", "retracted", "title", "year", "authors")
+    TRACKED_FIELDS = ("design", "retracted", "title", "year", "authors", "status")
 
     objects = StudyQuerySet.as_manager()
     history = HistoricalRecords()
@@ -254,7 +278,11 @@ class Study(models.Model):
     class Meta:
         verbose_name_plural = "studies"
         ordering = ["-year", "title"]
+        permissions = [("publish_study", "Can publish, send back and withdraw studies")]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=StudyStatus.values), name="study_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["doi"],
                 condition=~Q(doi=""),
@@ -306,6 +334,8 @@ class Study(models.Model):
         # Every entry point (admin, API, seed, shell, import) stores the same
         # normalised, validated record; a bad one never reaches the database.
         self.full_clean()
+        if self.status == StudyStatus.PUBLISHED:
+            self.ever_published = True
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

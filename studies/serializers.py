@@ -130,6 +130,10 @@ class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
             "retracted",
             "retraction_date",
             "retraction_url",
+            "status",
+            "review_comment",
+            "withdrawal_reason",
+            "ever_published",
             "entry_method",
             "entry_source",
             "created",
@@ -137,10 +141,25 @@ class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
             "links",
             "claims",
         ]
-        read_only_fields = ["entry_method", "entry_source", "created", "updated"]
+        read_only_fields = [
+            "entry_method",
+            "entry_source",
+            "ever_published",
+            "created",
+            "updated",
+        ]
         # Uniqueness is checked by the model on the normalised DOI and PMID
         # (ModelValidationMixin), so "DOI:10.1/X" and "10.1/x" collide.
-        extra_kwargs = {"doi": {"validators": []}, "pmid": {"validators": []}}
+        extra_kwargs = {
+            "doi": {"validators": []},
+            "pmid": {"validators": []},
+            "status": {
+                "help_text": "draft, in_review (curators); published, withdrawn (editors)."
+            },
+            "withdrawal_reason": {
+                "help_text": "Required when an editor withdraws a published study."
+            },
+        }
 
     def get_fields(self):
         fields = super().get_fields()

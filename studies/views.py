@@ -17,7 +17,7 @@ class StudyListView(FilteredListView):
     hidden_filters = ("claim", "doi", "pmid")
 
     def get_queryset(self):
-        return Study.objects.for_list()
+        return Study.objects.published().for_list()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -34,7 +34,7 @@ class StudyDetailView(DetailView):
     template_name = "studies/study_detail.html"
 
     def get_queryset(self):
-        return Study.objects.all()
+        return Study.objects.published()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

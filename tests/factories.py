@@ -13,6 +13,7 @@ from evidence.models import (
     Topic,
 )
 from studies.models import Design, Dose, Population, Study
+from studies.moderation import StudyStatus
 
 
 def in_groups(*default_names):
@@ -68,6 +69,8 @@ class StudyFactory(factory.django.DjangoModelFactory):
     population = Population.CLINICAL
     dose = Dose.MICRO
     sample_size = 40
+    # Published unless a test says otherwise, as claims and links are.
+    status = StudyStatus.PUBLISHED
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):

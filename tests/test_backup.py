@@ -46,7 +46,7 @@ from evidence.models import (
 )
 from evidence.profile import evidence_profile
 from evidence.releases import release_make
-from evidence.workflow import revision_propose, revision_reject
+from evidence.workflow import item_save_or_revise, revision_reject
 from studies.models import Study
 from tests.factories import (
     ClaimFactory,
@@ -137,10 +137,12 @@ def build_data_set():
     study.sample_size = 120
     study.save()
 
-    revision_propose(instance=claim, changes={"description": "Clearer."}, user=curator)
-    rejected = revision_propose(
-        instance=claim, changes={"statement": "Worse wording"}, user=curator
+    item_save_or_revise(
+        instance=claim, changes={"description": "Clearer."}, user=curator
     )
+    rejected = item_save_or_revise(
+        instance=claim, changes={"statement": "Worse wording"}, user=curator
+    ).revision
     revision_reject(revision=rejected, user=editor, comment="Keep the wording.")
     release_make()
 
@@ -482,7 +484,7 @@ def test_a_backup_from_other_migrations_is_refused_with_the_commands_to_run(
 
     with pytest.raises(
         CommandError,
-        match=r"migrations the backup lacks .*migrate studies \d{4}_\w+, restore",
+        match=r"migrations the backup lacks .*migrate \w+ \d{4}_\w+",
     ):
         restore(older, "--yes")
     with pytest.raises(CommandError, match=r"evidence\.0099_future.*upgrade"):

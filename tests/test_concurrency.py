@@ -50,7 +50,7 @@ def test_a_write_with_a_stale_if_match_is_refused_with_412(curator_api):
 
 
 def test_a_write_without_if_match_is_accepted(curator_api):
-    study = StudyFactory()
+    study = StudyFactory(status="draft")
     assert (
         curator_api.patch(
             f"/api/v1/studies/{study.pk}/", {"journal": "J"}, format="json"

@@ -194,6 +194,20 @@ def test_fields_that_may_be_empty_or_null_say_so(schema):
     assert year["minimum"] == 1900 and year["maximum"] >= 2026
 
 
+def test_moderated_writes_document_revisions_and_conflicts(schema):
+    for path in ("/api/v1/studies/{id}/", "/api/v1/evidence/{id}/"):
+        patch = responses_of(schema, path, "patch")
+        assert patch["202"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Revision"
+        }
+        assert "403" in patch
+    accept = responses_of(schema, "/api/v1/revisions/{id}/accept/", "post")
+    assert "409" in accept
+    study = schema["components"]["schemas"]["Study"]["properties"]
+    assert study["ever_published"]["readOnly"]
+    assert "withdrawn" in str(schema["components"]["schemas"])
+
+
 def test_the_schema_is_generated_by_one_thread_at_a_time(monkeypatch):
     import threading
     import time

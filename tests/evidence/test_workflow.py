@@ -154,7 +154,7 @@ def test_a_stale_revision_cannot_be_accepted(curator_api, editor_api):
     )
     revision = Revision.objects.get()
     response = editor_api.post(f"{REVISIONS}{revision.pk}/accept/")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "changed since this revision was proposed" in str(response.json())
     claim.refresh_from_db()
     assert claim.statement == "Version three"

@@ -53,11 +53,15 @@ def test_curator_posting_published_status_is_refused(curator_client):
     assert claim.status == Status.DRAFT
 
 
-def test_editor_publishes_with_the_action(editor_client):
+def test_editor_publishes_with_the_action_after_seeing_the_verdicts(editor_client):
     claims = ClaimFactory.create_batch(2, status=Status.IN_REVIEW)
+    action = {"action": "publish", "_selected_action": [claim.pk for claim in claims]}
+    preview = editor_client.post(reverse("admin:evidence_claim_changelist"), action)
+    assert preview.status_code == 200
+    assert "Verdict now → after publishing" in preview.content.decode()
+    assert set(Claim.objects.values_list("status", flat=True)) == {"in_review"}
     editor_client.post(
-        reverse("admin:evidence_claim_changelist"),
-        {"action": "publish", "_selected_action": [claim.pk for claim in claims]},
+        reverse("admin:evidence_claim_changelist"), {**action, "confirm": "yes"}
     )
     assert set(Claim.objects.values_list("status", flat=True)) == {"published"}
 
@@ -167,8 +171,8 @@ def test_history_compare_shows_field_differences(editor_client):
     assert "Added later" in content
 
 
-def test_only_editors_revert(curator_client, editor_client):
-    claim = ClaimFactory(statement="Original", status=Status.DRAFT)
+def test_only_editors_revert_published_claims(curator_client, editor_client):
+    claim = ClaimFactory(statement="Original", status=Status.PUBLISHED)
     claim.statement = "Vandalised"
     claim.save()
     first = claim.history.order_by("history_date").first()

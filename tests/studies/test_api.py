@@ -199,8 +199,8 @@ def test_editing_to_a_duplicate_doi_is_refused_and_changes_nothing(
     assert studies["mice"].doi == "10.1016/j.neuron.2021.06.008"
 
 
-def test_deleting_a_cited_study_is_refused_with_a_message(editor_api):
-    link = EvidenceFactory()
+def test_deleting_a_cited_draft_study_is_refused_with_a_message(editor_api):
+    link = EvidenceFactory(study__status="draft")
     response = editor_api.delete(f"{STUDIES}{link.study_id}/")
     assert response.status_code == 400
     assert "still cite it" in response.json()["detail"]

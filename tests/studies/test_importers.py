@@ -305,9 +305,11 @@ def test_import_creates_studies_with_provenance_and_history(tmp_path):
         "Imported refs.bib (BibTeX): 9 created, 0 updated, 0 unchanged, 0 skipped"
         in out
     )
+    assert "New studies are drafts until an editor publishes them." in out
     study = Study.objects.get(doi="10.1016/j.celrep.2018.05.022")
     assert study.entry_method == EntryMethod.IMPORT
     assert study.entry_source == "refs.bib (BibTeX)"
+    assert study.status == "draft" and not study.ever_published
     assert (study.design, study.population, study.dose) == ("", "", "")
     record = study.history.get()
     assert record.history_change_reason == "Imported from refs.bib (BibTeX)"

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from studies.models import EntryMethod
+from studies.moderation import StudyStatus
 from studies.services import CREATED, UNCHANGED, UPDATED, study_upsert
 
 from ...models import Claim, DomainRating, Evidence, Status
@@ -44,6 +45,8 @@ def _study_fields(row):
         "population_detail": row["population_detail"],
         "sample_size": int(row["sample_size"]) if row["sample_size"] else None,
         "dose": row["dose"],
+        # The seed is the published record.
+        "status": StudyStatus.PUBLISHED,
     }
 
 
