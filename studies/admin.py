@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from config.history_admin import HistoryIdsMixin
 from evidence.models import Evidence
 
 from .crossref import (
@@ -74,7 +75,7 @@ class EvidenceOfStudyInline(admin.TabularInline):
 
 
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin):
+class StudyAdmin(HistoryIdsMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "authors_display",
