@@ -172,8 +172,7 @@ AUTH_USER_MODEL = "accounts.User"
 # ASVS 4.0 2.1.1: at least 12 characters; 2.1.7: no common passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {
-        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-        "OPTIONS": {"max_similarity": 0.5},
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
     {"NAME": "accounts.passwords.UsernameInPasswordValidator"},
     {
