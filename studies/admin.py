@@ -18,7 +18,13 @@ from .crossref import (
     lookup_change_reason,
     study_fields_from_crossref,
 )
-from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm, StudyAdminForm
+from .forms import (
+    IMPORT_COMMAND,
+    MAX_UPLOAD_BYTES,
+    CitationImportForm,
+    DoiLookupForm,
+    StudyAdminForm,
+)
 from .importers import CitationFileError
 from .models import EntryMethod, Study
 from .services import citations_import
@@ -206,6 +212,7 @@ class StudyAdmin(HistoryIdsMixin, SimpleHistoryAdmin):
             form=form,
             report=report,
             command=IMPORT_COMMAND,
+            max_upload_bytes=MAX_UPLOAD_BYTES,
         )
 
     def doi_lookup_view(self, request):
