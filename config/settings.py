@@ -234,7 +234,7 @@ SESSION_COOKIE_HTTPONLY = True
 # is renewed on every request) and, whatever the activity, SESSION_MAX_HOURS
 # after sign-in (accounts.middleware.SessionLifetimeMiddleware).
 SESSION_IDLE_HOURS = env.float("SESSION_IDLE_HOURS", default=8)
-SESSION_MAX_HOURS = env.float("SESSION_MAX_HOURS", default=24)
+SESSION_MAX_HOURS = env.float("SESSION_MAX_HOURS", default=12)
 SESSION_COOKIE_AGE = int(SESSION_IDLE_HOURS * 3600)
 SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True

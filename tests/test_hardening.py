@@ -7,10 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from django.test import RequestFactory
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
-from tests.factories import ClaimFactory, CuratorFactory, EvidenceFactory
+from tests.factories import CuratorFactory, EvidenceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -183,6 +184,26 @@ def test_the_compose_file_has_no_default_database_password():
     assert "${POSTGRES_PASSWORD:?" in compose
 
 
-def test_a_claim_list_is_still_served(client):
-    ClaimFactory()
-    assert client.get(CLAIMS).status_code == 200
+def test_every_compose_profile_serves_through_the_buffering_proxy(settings):
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    proxy = services["proxy"]
+    assert "profiles" not in proxy  # started in every profile
+    assert proxy["configs"][0]["target"] == "/etc/nginx/nginx.conf"
+    assert compose["configs"]["nginx"]["file"] == "./deploy/nginx.conf"
+    for name in ("web", "web-replica"):
+        assert "ports" not in services[name], f"{name} is reachable around nginx"
+    assert services["web"]["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    limit_mb = settings.MAX_REQUEST_BYTES // (1024 * 1024)
+    assert f"client_max_body_size {limit_mb}m;" in nginx
+    assert "client_header_timeout 10s;" in nginx
+    assert "proxy_request_buffering on;" in nginx
+
+
+def test_gunicorn_runs_threads_with_a_timeout():
+    config = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), config)
+    assert config["worker_class"] == "gthread"
+    assert config["workers"] * config["threads"] >= 8
+    assert config["timeout"] <= 30
