@@ -142,7 +142,7 @@ def app_behind_proxy(tmp_path):
         try:
             requests.get(f"{base}/healthz", timeout=2)
             break
-        except requests.ConnectionError:
+        except requests.RequestException:
             time.sleep(0.1)
     yield base, proxy
     server.terminate()
