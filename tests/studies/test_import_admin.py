@@ -83,7 +83,8 @@ def test_preview_stores_nothing(curator_client):
 
 def test_the_upload_limit_is_what_a_worker_imports_in_a_few_seconds(curator_client):
     """A dry run of a file just under the limit ends well inside gunicorn's
-    30 s worker timeout (4.9 MB took 31 s and killed the worker)."""
+    30 s worker timeout (4.9 MB took 31 s and killed the worker): 4-5 s on the
+    2-core machine at load 6-7, so 20 s leaves room for a busier one."""
     import time
 
     assert MAX_UPLOAD_BYTES <= 256 * 1024
@@ -95,7 +96,7 @@ def test_the_upload_limit_is_what_a_worker_imports_in_a_few_seconds(curator_clie
     response = upload(curator_client, "big.bib", content, dry_run="on")
     took = time.monotonic() - started
     assert "Dry run of big.bib" in response.content.decode()
-    assert took < 10, f"{took:.1f} s"
+    assert took < 20, f"{took:.1f} s"
 
 
 def test_file_over_the_upload_limit_is_refused_naming_the_command(curator_client):
