@@ -261,11 +261,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Request bodies larger than this are refused with 413 before they are read,
-# and so are bodies sent without a length that turn out larger (Django's own
-# limit is set to the same number). Uploads to the admin's citation import
-# are capped lower by the form (studies/forms.py); the import command takes
-# larger files.
+# Request bodies larger than this are refused with 413 (JSON for the API)
+# before they are read. Django's own limit is the same number, so that one
+# limit, the documented one, applies (it answered a bare 400 at 2.5 MB).
+# Uploads to the admin's citation import are capped lower by the form
+# (studies/forms.py); the import command takes larger files.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 # JSON request bodies nested deeper than this are refused with 400.

@@ -41,8 +41,8 @@ def favicon(request):
 
 def bad_request(request, exception):
     if isinstance(exception, RequestDataTooBig):
-        # A body larger than MAX_REQUEST_BYTES that came without a
-        # Content-Length (RequestSizeLimitMiddleware refuses the others).
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (MAX_REQUEST_BYTES): the same 413
+        # as RequestSizeLimitMiddleware's, which usually answers first.
         return request_too_large(request)
     if wants_json(request):
         return JsonResponse({"detail": "Bad request."}, status=400)
