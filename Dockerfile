@@ -23,4 +23,6 @@ RUN mkdir -p backups && useradd --create-home --uid 1000 atlas && chown -R atlas
 USER atlas
 
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--access-logfile", "-"]
+# Workers, threads and timeouts: gunicorn.conf.py. Serve it behind a buffering
+# reverse proxy (deploy/nginx.conf), as docker-compose.yml does.
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

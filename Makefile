@@ -12,12 +12,12 @@ PYTHON ?= $(shell for candidate in python3 python3.13 python3.12 python3.11; do 
 	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
 	echo $$candidate; break; fi; done)
 
-.PHONY: run test check lint browser-deps bench fuzz soak clean help
+.PHONY: run test check nginx-check lint browser-deps bench fuzz soak clean help
 
 help:
 	@echo "make run    set up, migrate, seed and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test   set up and run the whole test suite (uses DATABASE_URL when set)"
-	@echo "make check  migrations up to date, Django system checks, ruff"
+	@echo "make check  migrations up to date, Django system checks, ruff, nginx -t on deploy/nginx.conf"
 	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md); BENCH_ARGS='--sizes 10000' for a quick run"
 	@echo "make fuzz   schemathesis against the API's schema on PostgreSQL; FUZZ_ARGS='--max-examples 10' for a quick run"
 	@echo "make soak   readers, API clients and curators together on PostgreSQL for SOAK_SECONDS (120), then checks the data"
@@ -64,6 +64,11 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(MAKE) --no-print-directory nginx-check
+
+# The reverse proxy's configuration, checked by Debian's nginx (no Docker here).
+nginx-check:
+	deploy/nginx-check.sh
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"

@@ -48,10 +48,17 @@ class EvidenceAtlasUserAdmin(UserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created", "last_used"]
+    list_display = ["name", "user", "prefix", "created", "last_used", "expires"]
     list_select_related = ["user"]
     search_fields = ["name", "user__username"]
-    readonly_fields = ["user", "name", "prefix", "created", "last_used"]
+    fields = ["user", "name", "prefix", "created", "last_used", "expires"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser may change a token's expiry, or clear it (never).
+        readonly = ["user", "name", "prefix", "created", "last_used"]
+        if not request.user.is_superuser:
+            readonly.append("expires")
+        return readonly
 
     def has_add_permission(self, request):
         return False

@@ -13,6 +13,12 @@ from .serializers import (
 )
 
 
+def issued(token, key):
+    return IssuedTokenSerializer(
+        {"token": key, "id": token.pk, "name": token.name, "expires": token.expires}
+    ).data
+
+
 class ObtainTokenView(APIView):
     """Exchange a username and password for a new API token."""
 
@@ -36,7 +42,7 @@ class ObtainTokenView(APIView):
             user=serializer.validated_data["user"],
             name=serializer.validated_data["name"],
         )
-        return Response({"token": key, "id": token.pk, "name": token.name})
+        return Response(issued(token, key))
 
 
 @extend_schema_view(
@@ -70,7 +76,4 @@ class ApiTokenViewSet(
         token, key = ApiToken.issue(
             user=request.user, name=serializer.validated_data["name"]
         )
-        return Response(
-            {"token": key, "id": token.pk, "name": token.name},
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(issued(token, key), status=status.HTTP_201_CREATED)

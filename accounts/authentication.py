@@ -24,6 +24,12 @@ class ApiTokenAuthentication(TokenAuthentication):
             raise exceptions.AuthenticationFailed("Invalid token.") from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        if token.expired:
+            raise exceptions.AuthenticationFailed(
+                "Token expired. Get a new one from /api/v1/auth/token/ or "
+                "/account/tokens/.",
+                code="token_expired",
+            )
         now = timezone.now()
         if (
             token.last_used is None

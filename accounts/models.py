@@ -1,9 +1,11 @@
+import datetime
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -24,6 +26,20 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def save(self, *args, **kwargs):
+        # set_password() keeps the new raw password until the save: a changed
+        # password revokes every API token (ASVS 3.3.3), as Django's session
+        # hash already ends the other sessions.
+        password_changed = self.pk is not None and self._password is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            self.api_tokens.all().delete()
+
+
+def token_expiry():
+    """When a token issued now expires (``API_TOKEN_DAYS`` from now)."""
+    return timezone.now() + datetime.timedelta(days=settings.API_TOKEN_DAYS)
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -53,6 +69,13 @@ class ApiToken(models.Model):
     )
     created = models.DateTimeField(auto_now_add=True)
     last_used = models.DateTimeField(null=True, blank=True, editable=False)
+    expires = models.DateTimeField(
+        null=True,
+        blank=True,
+        default=token_expiry,
+        help_text="The token stops working at this time. Empty: never (only a "
+        "superuser can set that).",
+    )
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -62,6 +85,10 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def expired(self):
+        return self.expires is not None and self.expires <= timezone.now()
 
     @staticmethod
     def digest_of(key):

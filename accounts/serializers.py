@@ -37,10 +37,13 @@ class IssuedTokenSerializer(serializers.Serializer):
     )
     id = serializers.IntegerField()
     name = serializers.CharField()
+    expires = serializers.DateTimeField(
+        allow_null=True, help_text="When the token stops working; null: never."
+    )
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created", "last_used"]
-        read_only_fields = ["prefix", "created", "last_used"]
+        fields = ["id", "name", "prefix", "created", "last_used", "expires"]
+        read_only_fields = ["prefix", "created", "last_used", "expires"]

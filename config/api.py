@@ -2,7 +2,6 @@
 error handling and model validation in serializers."""
 
 import copy
-import csv
 import hashlib
 import json
 
@@ -22,7 +21,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from dataversion.version import data_version
 
-from .renderers import CSVRenderer, ORJSONRenderer
+from .renderers import CSVRenderer, ORJSONRenderer, SafeCSVWriter
 
 CSV_CHUNK_ROWS = 2000
 
@@ -48,7 +47,7 @@ class CSVExportMixin:
             and request.accepted_renderer.format == "csv"
         ):
             queryset = self.filter_queryset(self.get_queryset())
-            writer = csv.writer(_Echo())
+            writer = SafeCSVWriter(_Echo())
 
             def rows():
                 yield writer.writerow(self.csv_columns)

@@ -15,7 +15,29 @@ from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryIdsMixin:
+    """404, not 500, for history addresses whose ids are not ids
+    (``/admin/…/1/history/abc/``): simple-history queries with them as given."""
+
+    def _valid_id_or_404(self, field, value):
+        try:
+            field.to_python(unquote(value))
+        except (ValidationError, ValueError, TypeError):
+            raise Http404("No such object.") from None
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._valid_id_or_404(self.model._meta.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._valid_id_or_404(self.model._meta.pk, object_id)
+        self._valid_id_or_404(
+            self.model.history.model._meta.get_field("history_id"), version_id
+        )
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class HistoryAdmin(HistoryIdsMixin, SimpleHistoryAdmin):
     #: Permission that allows reverting published work to an earlier version;
     #: None: anyone who may change.
     revert_permission = None

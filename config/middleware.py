@@ -110,22 +110,33 @@ class RequestSizeLimitMiddleware:
             return self._refuse(
                 request, "The Content-Length header is not a number.", status=400
             )
-        limit = settings.MAX_REQUEST_BYTES
-        if length > limit:
-            message = (
-                f"The request body is {length:,} bytes; the limit is {limit:,}. "
-                "Send less at a time; for large citation files use "
-                "`python manage.py import_citations FILE` on the server."
-            )
-            return self._refuse(request, message, status=413)
+        if length > settings.MAX_REQUEST_BYTES:
+            return request_too_large(request, length)
         return self.get_response(request)
 
     def _refuse(self, request, message, *, status):
-        if wants_json(request):
-            return JsonResponse({"detail": message}, status=status)
-        return HttpResponse(
-            message, status=status, content_type="text/plain; charset=utf-8"
-        )
+        return plain_refusal(request, message, status=status)
+
+
+def plain_refusal(request, message, *, status):
+    """An error as JSON for API clients, as plain text for others."""
+    if wants_json(request):
+        return JsonResponse({"detail": message}, status=status)
+    return HttpResponse(
+        message, status=status, content_type="text/plain; charset=utf-8"
+    )
+
+
+def request_too_large(request, length=None):
+    """413 for a body over MAX_REQUEST_BYTES (``length``: its size, if known)."""
+    limit = settings.MAX_REQUEST_BYTES
+    size = f"{length:,} bytes" if length else "too large"
+    message = (
+        f"The request body is {size}; the limit is {limit:,}. Send less at a "
+        "time; for large citation files use `python manage.py import_citations "
+        "FILE` on the server."
+    )
+    return plain_refusal(request, message, status=413)
 
 
 class DatabaseUnavailableMiddleware:

@@ -6,10 +6,42 @@ renderers named in settings while its views load.
 
 import csv
 import io
+import re
 
 import orjson
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.utils import encoders
+
+# A spreadsheet treats a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def csv_safe(value):
+    """``value`` as a spreadsheet shows it, never run as a formula.
+
+    OWASP's advice for CSV injection: a text cell starting with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return gets a leading single quote. Numbers,
+    as values or as text (``-0.71``), stay numbers.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+class SafeCSVWriter:
+    """``csv.writer`` whose cells pass through :func:`csv_safe`: every CSV the
+    app writes (API exports, release files) is written with it."""
+
+    def __init__(self, file):
+        self._writer = csv.writer(file)
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_safe(value) for value in row])
 
 
 class CSVRenderer(BaseRenderer):
@@ -22,7 +54,7 @@ class CSVRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = SafeCSVWriter(buffer)
         if isinstance(data, dict):
             writer.writerow(["field", "value"])
             for key, value in data.items():

@@ -55,7 +55,7 @@ ERRORS = {
     401: (
         "Unauthorized",
         "Error",
-        "The token is invalid, or the operation needs one.",
+        "The token is invalid or expired, or the operation needs one.",
         {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
     ),
     403: ("Forbidden", "Error", "Your role does not allow this.", {}),

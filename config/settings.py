@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Compresses the API's answers, after every other middleware has set them.
     "config.middleware.ApiGZipMiddleware",
+    # Before WhiteNoise, so that static files carry the header like pages.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses oversize bodies before anything reads them into memory.
@@ -94,8 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in user who has just written reads from the primary.
     "config.db_router.ReadYourWritesMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of every sign-in attempt.
     "axes.middleware.AxesMiddleware",
@@ -136,9 +138,17 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Without a busy timeout, a second writer fails at once with
-    # "database is locked" instead of waiting its turn.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite as a server's database (Django 5.1+): every transaction takes the
+    # write lock when it begins (IMMEDIATE), so two writers queue for up to
+    # the busy timeout instead of one failing when a deferred transaction
+    # tries to upgrade its read lock; WAL lets readers go on meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Reads may go to a replica of the primary (config/db_router.py).
@@ -184,11 +194,16 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+# ASVS 4.0 2.1.1: at least 12 characters; 2.1.7: no common passwords.
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "accounts.passwords.UsernameInPasswordValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -221,6 +236,10 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "media/"
 
+# API tokens expire this many days after they are issued (a superuser may
+# clear a token's expiry in the admin).
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=90)
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:tokens"
 
@@ -239,6 +258,13 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+# A session ends after SESSION_IDLE_HOURS without a request (the cookie's age
+# is renewed on every request) and, whatever the activity, SESSION_MAX_HOURS
+# after sign-in (accounts.middleware.SessionLifetimeMiddleware).
+SESSION_IDLE_HOURS = env.float("SESSION_IDLE_HOURS", default=8)
+SESSION_MAX_HOURS = env.float("SESSION_MAX_HOURS", default=12)
+SESSION_COOKIE_AGE = int(SESSION_IDLE_HOURS * 3600)
+SESSION_SAVE_EVERY_REQUEST = True
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -263,11 +289,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Request bodies larger than this are refused with 413 before they are read.
-# Uploads to the admin's citation import are capped at 5 MB by the form; the
-# import command takes larger files.
+# Request bodies larger than this are refused with 413 (JSON for the API)
+# before they are read. Django's own limit is the same number, so that one
+# limit, the documented one, applies (it answered a bare 400 at 2.5 MB).
+# Uploads to the admin's citation import are capped lower by the form
+# (studies/forms.py); the import command takes larger files.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+# JSON request bodies nested deeper than this are refused with 400.
+MAX_JSON_DEPTH = 32
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 # Brute force: lock out a username from an address after repeated failures
@@ -280,7 +310,9 @@ AXES_COOLOFF_TIME = datetime.timedelta(
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0) or None
+# The client's address, for lockouts as for throttling (DRF's NUM_PROXIES
+# rule): the connection's own address unless NUM_PROXIES > 0.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_VERBOSE = False
 
 # One JSON line per request (method, path, status, duration, user id) when
@@ -312,6 +344,14 @@ LOGGING = {
     },
 }
 
+# How many reverse proxies of this deployment stand in front of the app, each
+# appending the address it received the request from to X-Forwarded-For.
+# The client address used for throttling and sign-in lockouts is the one the
+# outermost trusted proxy saw; with 0 (the default) it is the connection's
+# own address and X-Forwarded-For is ignored, so a forged header changes
+# nothing. docker-compose.yml runs one nginx in front of the app: 1.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
@@ -327,6 +367,12 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
         "config.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "NUM_PROXIES": NUM_PROXIES,
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
         "config.throttling.AnonRateThrottle",

@@ -2,6 +2,7 @@ import logging
 import threading
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError, connections
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.templatetags.static import static
@@ -10,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView
 
 from . import db_router
-from .middleware import wants_json
+from .middleware import request_too_large, wants_json
 
 logger = logging.getLogger("evidence_atlas")
 
@@ -82,6 +83,10 @@ def favicon(request):
 
 
 def bad_request(request, exception):
+    if isinstance(exception, RequestDataTooBig):
+        # Over DATA_UPLOAD_MAX_MEMORY_SIZE (MAX_REQUEST_BYTES): the same 413
+        # as RequestSizeLimitMiddleware's, which usually answers first.
+        return request_too_large(request)
     if wants_json(request):
         return JsonResponse({"detail": "Bad request."}, status=400)
     return defaults.bad_request(request, exception)

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 
+from config.renderers import SafeCSVWriter
 from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 
@@ -299,7 +300,7 @@ def _write_member(archive, filename, chunks, digests):
 
 def _csv_chunks(queryset, columns, to_row, on_row):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = SafeCSVWriter(buffer)
     writer.writerow([column for column, _ in columns])
     for item in queryset.iterator(chunk_size=CHUNK_ROWS):
         writer.writerow(to_row(item))

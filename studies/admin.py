@@ -26,7 +26,13 @@ from .crossref import (
     lookup_change_reason,
     study_fields_from_crossref,
 )
-from .forms import IMPORT_COMMAND, CitationImportForm, DoiLookupForm, StudyAdminForm
+from .forms import (
+    IMPORT_COMMAND,
+    MAX_UPLOAD_BYTES,
+    CitationImportForm,
+    DoiLookupForm,
+    StudyAdminForm,
+)
 from .identifiers import normalize_doi
 from .importers import CitationFileError
 from .imports import citations_import
@@ -338,6 +344,7 @@ class StudyAdmin(HistoryAdmin):
             report=report,
             confirm_token=token,
             command=IMPORT_COMMAND,
+            max_upload_bytes=MAX_UPLOAD_BYTES,
         )
 
     def doi_lookup_view(self, request):

@@ -119,9 +119,16 @@ class Database:
                 [APP_NAME],
             )
             return writers == 1
-        # SQLite keeps the pages a write transaction changed in a journal
-        # beside the database until it commits or rolls back.
-        return Path(f"{self.file}-journal").exists()
+        # The app opens SQLite in WAL mode with IMMEDIATE transactions: a
+        # writer holds the write lock until it commits or rolls back, so
+        # another connection cannot take it meanwhile.
+        with closing(sqlite3.connect(self.file, timeout=0)) as probe:
+            try:
+                probe.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            probe.rollback()
+            return False
 
     def wait_for_rollback(self, timeout=10):
         """Wait until the server has ended the killed import's transaction."""
