@@ -392,7 +392,7 @@ class ClaimAdmin(ModeratedAdmin):
         "updated",
     ]
     list_filter = ["topic", "status", "certainty"]
-    search_fields = ["statement", "description", "slug"]
+    search_fields = ["statement", "description", "aliases", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
         "certainty_detail",
@@ -411,6 +411,7 @@ class ClaimAdmin(ModeratedAdmin):
                     "topic",
                     "status",
                     "description",
+                    "aliases",
                     "loaded_updated",
                 ]
             },

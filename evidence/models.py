@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from studies.models import errors_moved_to_fields, validate_not_blank
 
 from .profile import counts_from_rows, empty_counts, evidence_profile
+from .search import CLAIM_INDEX, aliases_cleaned
 
 STATEMENT_MAX_LENGTH = 1000
 SLUG_MAX_LENGTH = 120
@@ -112,13 +113,14 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status__in=visible_statuses(user, "claim"))
 
     def search(self, query):
-        """Claims whose statement or description contains ``query``."""
-        query = (query or "").strip()
-        if not query:
-            return self
-        return self.filter(
-            Q(statement__icontains=query) | Q(description__icontains=query)
-        )
+        """Claims holding every word of ``query`` in their statement, aliases
+        or description, stemmed (see studies/search.py)."""
+        return CLAIM_INDEX.filter(self, query)
+
+    def best_first(self, query):
+        """These claims, those with every word of ``query`` in their statement
+        or aliases first."""
+        return CLAIM_INDEX.best_first(self, query)
 
 
 class Claim(models.Model):
@@ -134,6 +136,14 @@ class Claim(models.Model):
         max_length=STATEMENT_MAX_LENGTH, validators=[validate_not_blank]
     )
     description = models.TextField(blank=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text=(
+            "Other names readers search for, one per line: abbreviations (DMN), "
+            "other spellings (5HT2A), plain words (serotonin 2A). Searched like "
+            "the statement, not shown on the page."
+        ),
+    )
     topic = models.CharField(max_length=20, choices=Topic.choices)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -259,6 +269,7 @@ class Claim(models.Model):
 
     def clean_fields(self, exclude=None):
         self.statement = (self.statement or "").strip()
+        self.aliases = aliases_cleaned(self.aliases)
         if not self.slug and self.statement:
             self.slug = unique_slug_for(self.statement, exclude_pk=self.pk)
         super().clean_fields(exclude=exclude)

@@ -23,7 +23,7 @@ from .services import claim_refresh_deferred
 
 # The fields of published work that a curator may propose to change.
 REVISABLE_FIELDS = {
-    "claim": ["statement", "description", "topic"],
+    "claim": ["statement", "description", "aliases", "topic"],
     "evidence": ["study", "evidence_type", "direction", "finding", "quote"],
 }
 UNPUBLISHED = (Status.DRAFT, Status.IN_REVIEW)

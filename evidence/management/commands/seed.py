@@ -116,6 +116,7 @@ class Command(BaseCommand):
                     {
                         "statement": row["statement"],
                         "description": row["description"],
+                        "aliases": "\n".join(row.get("aliases", [])),
                         "topic": row["topic"],
                         "status": Status.PUBLISHED,
                     },
