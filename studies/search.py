@@ -225,7 +225,17 @@ def sqlite_search_tables_ensure(sender=None, using="default", **kwargs):
         return
     existing = set(connection.introspection.table_names())
     for index in SEARCH_INDEXES:
-        if index.table in existing:
+        if index.table not in existing:
+            continue
+        with connection.cursor() as cursor:
+            columns = {
+                column.name
+                for column in connection.introspection.get_table_description(
+                    cursor, index.table
+                )
+            }
+        # Not while migrations are rolled back past a column of the index.
+        if columns.issuperset(index.title + index.body + index.json_lists):
             index.sqlite_ensure(connection)
 
 

@@ -27,6 +27,22 @@ ALTER TABLE evidence_claim DROP COLUMN IF EXISTS search_vector;
 """
 
 
+def drop_sqlite_search_table(apps, schema_editor):
+    """Before the aliases column goes: SQLite refuses to drop a column that
+    the search triggers read (post_migrate makes them again as defined)."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'evidence_claim' AND name LIKE 'evidence_claim_search_%'"
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP TRIGGER "{name}"')
+        cursor.execute('DROP TABLE IF EXISTS "evidence_claim_search"')
+
+
 class PostgreSQLOnly(migrations.RunSQL):
     """SQL that runs on PostgreSQL and is skipped on other databases."""
 
@@ -58,4 +74,5 @@ class Migration(migrations.Migration):
             field=models.TextField(blank=True, help_text='Other names readers search for, one per line: abbreviations (DMN), other spellings (5HT2A), plain words (serotonin 2A). Searched like the statement, not shown on the page.'),
         ),
         PostgreSQLOnly(CLAIM_VECTOR_SQL, DROP_CLAIM_VECTOR_SQL),
+        migrations.RunPython(migrations.RunPython.noop, drop_sqlite_search_table),
     ]
