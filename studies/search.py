@@ -19,6 +19,9 @@ statement and aliases, a study's title) and the *body* (the rest):
 Both indexes see the same words: the documents are normalised like the
 queries before the database splits them (migrations
 ``studies.0005_search_english_stemmed`` and ``evidence.0005_claim_aliases_and_search``).
+A migration that removes a column an index reads must drop the SQLite
+triggers first (as evidence 0005 does when rolled back), and on PostgreSQL
+rebuild the generated ``search_vector`` column.
 """
 
 import hashlib

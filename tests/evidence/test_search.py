@@ -208,3 +208,15 @@ def test_a_curators_alias_for_a_published_claim_waits_for_an_editor(curator, edi
     assert not Claim.objects.published().search("DMN").exists()
     revision_accept(revision=revision, user=editor)
     assert list(Claim.objects.published().search("DMN")) == [claim]
+
+
+def test_suggestions_cost_the_same_queries_however_many_claims(client):
+    def queries_for(query):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(SEARCH, {"q": query}).status_code == 200
+        return len(queries)
+
+    ClaimFactory(statement="Psilocybin reduces amygdala reactivity")
+    before = queries_for("amygdla zzxqy")
+    ClaimFactory.create_batch(5, description="Amygdala and more")
+    assert queries_for("amygdla zzxqy") == before
