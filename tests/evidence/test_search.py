@@ -6,6 +6,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from evidence.models import Claim, Status
 from evidence.workflow import revision_accept, revision_propose
@@ -220,3 +222,26 @@ def test_suggestions_cost_the_same_queries_however_many_claims(client):
     before = queries_for("amygdla zzxqy")
     ClaimFactory.create_batch(5, description="Amygdala and more")
     assert queries_for("amygdla zzxqy") == before
+
+
+@settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    query=st.text(
+        alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+        max_size=300,
+    )
+    | st.sampled_from(
+        ["a" * 3000, "5-HT₂A" * 40, "ǅ́̃", "𝟓𝐇𝐓", "東京 مرحبا", "'&|!:*()<>"]
+    )
+)
+def test_any_text_is_a_query_that_answers(client, query):
+    """Whatever readers type, the search answers (and never with SQL syntax)."""
+    ClaimFactory(statement="Compound Q improves sleep", aliases="CQ")
+    search = client.get(SEARCH, {"q": query[:200]})
+    assert search.status_code == 200
+    assert client.get("/api/v1/claims/", {"q": query}).status_code == 200
+    assert client.get("/api/v1/studies/", {"q": query}).status_code == 200
