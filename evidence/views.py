@@ -333,7 +333,7 @@ def search_suggestion(query):
     for texts in Claim.objects.published().values_list(
         "statement", "aliases", "description"
     ):
-        vocabulary.update(search_words(" ".join(texts)))
+        vocabulary.update(search_words(" ".join(texts), limit=None))
     spelt = spelling_suggestion(query, vocabulary)
     if spelt and search_finds(spelt):
         return spelt

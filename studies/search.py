@@ -63,13 +63,13 @@ def normalize_text(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(UNACCENT)
 
 
-def search_words(query: str) -> list[str]:
-    """The words of ``query`` that a search looks for, in order, without repeats."""
-    words = []
-    for word in WORD.findall(normalize_text(query)):
-        if word not in STOP_WORDS and word not in words:
-            words.append(word)
-    return words[:MAX_WORDS]
+def search_words(query: str, *, limit: int | None = MAX_WORDS) -> list[str]:
+    """The words of ``query`` that a search looks for, in order, without
+    repeats: the first ``limit`` of them (``None``: all)."""
+    words = dict.fromkeys(
+        word for word in WORD.findall(normalize_text(query)) if word not in STOP_WORDS
+    )
+    return list(words)[:limit]
 
 
 def search_document(*parts) -> str:

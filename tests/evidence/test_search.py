@@ -138,7 +138,12 @@ def test_search_page_lists_only_published_claims(client):
 
 
 def test_search_page_suggests_a_spelling_or_fewer_words(client):
-    ClaimFactory(statement="Psilocybin reduces amygdala reactivity")
+    ClaimFactory(
+        # "amygdala" is its 13th word: the vocabulary holds every word
+        statement="Psilocybin, the compound of magic mushrooms, given to healthy "
+        "volunteers, students and patients with depression or anxiety, reduces "
+        "amygdala reactivity"
+    )
     page = client.get(SEARCH, {"q": "amygdla"})
     assert page.context["suggestion"] == "amygdala"
     assert 'href="/search/?q=amygdala"' in page.content.decode()
