@@ -590,7 +590,7 @@ class ClaimAdmin(ModeratedAdmin):
         "updated",
     ]
     list_filter = ["topic", "status", "verdict_direction", "certainty"]
-    search_fields = ["statement", "description", "slug"]
+    search_fields = ["statement", "description", "aliases", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
         "certainty_detail",
@@ -610,6 +610,7 @@ class ClaimAdmin(ModeratedAdmin):
                     "status",
                     "description",
                     "effect_favours_claim",
+                    "aliases",
                     "loaded_updated",
                 ]
             },

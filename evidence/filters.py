@@ -42,7 +42,11 @@ class ClaimFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Words in the statement or description.",
+        help_text=(
+            "Words that must all occur in the statement, description or aliases, "
+            "in any order; endings, case and accents are ignored "
+            "(depressed finds depression)."
+        ),
     )
     status = choice_filter(
         "status",

@@ -15,6 +15,7 @@ from .profile import (
     empty_counts,
     stored_profile,
 )
+from .search import CLAIM_INDEX, aliases_cleaned
 from .verdict import (
     AGAINST,
     DIRECTION_LABELS,
@@ -135,13 +136,14 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(status__in=visible_statuses(user, "claim"))
 
     def search(self, query):
-        """Claims whose statement or description contains ``query``."""
-        query = (query or "").strip()
-        if not query:
-            return self
-        return self.filter(
-            Q(statement__icontains=query) | Q(description__icontains=query)
-        )
+        """Claims holding every word of ``query`` in their statement, aliases
+        or description, stemmed (see studies/search.py)."""
+        return CLAIM_INDEX.filter(self, query)
+
+    def best_first(self, query):
+        """These claims, those with every word of ``query`` in their statement
+        or aliases first."""
+        return CLAIM_INDEX.best_first(self, query)
 
 
 class Claim(models.Model):
@@ -157,6 +159,14 @@ class Claim(models.Model):
         max_length=STATEMENT_MAX_LENGTH, validators=[validate_not_blank]
     )
     description = models.TextField(blank=True)
+    aliases = models.TextField(
+        blank=True,
+        help_text=(
+            "Other names readers search for, one per line: abbreviations (DMN), "
+            "other spellings (5HT2A), plain words (serotonin 2A). Searched like "
+            "the statement, not shown on the page."
+        ),
+    )
     topic = models.CharField(max_length=20, choices=Topic.choices)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
@@ -331,6 +341,7 @@ class Claim(models.Model):
 
     def clean_fields(self, exclude=None):
         self.statement = (self.statement or "").strip()
+        self.aliases = aliases_cleaned(self.aliases)
         if not self.slug and self.statement:
             self.slug = unique_slug_for(self.statement, exclude_pk=self.pk)
         super().clean_fields(exclude=exclude)

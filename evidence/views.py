@@ -14,10 +14,11 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from config.pagination import CachedCountPaginator, CachedPagePaginator
-from studies.models import Population
+from studies.models import Population, Study
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
+from .forms import SearchForm
 from .models import (
     Claim,
     ClaimSlugAlias,
@@ -29,6 +30,7 @@ from .models import (
     Topic,
 )
 from .profile import TYPE_WEIGHTS
+from .search import fewer_words_suggestion, search_words, spelling_suggestion
 from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
@@ -401,6 +403,68 @@ class MethodsView(TemplateView):
             domains=DOMAINS,
         )
         return context
+
+
+def search_results(query, *, shown):
+    """The published claims and the studies that hold every word of
+    ``query``: for each, the number found and the first ``shown``, best first."""
+    claims = Claim.objects.published().search(query).best_first(query)
+    studies = Study.objects.published().for_list().search(query).best_first(query)
+    results = {}
+    for name, queryset in (("claims", claims), ("studies", studies)):
+        count = queryset.count()
+        results[name] = {
+            "count": count,
+            "items": list(queryset[:shown]) if count else [],
+        }
+    return results
+
+
+def search_finds(query):
+    """Whether ``query`` finds a published claim or a study."""
+    return (
+        Claim.objects.published().search(query).exists()
+        or Study.objects.published().search(query).exists()
+    )
+
+
+def search_suggestion(query):
+    """Another query that finds something when ``query`` finds nothing: its
+    words spelt as in the claims, or fewer of them; ``None`` if neither does."""
+    vocabulary = set()
+    for texts in Claim.objects.published().values_list(
+        "statement", "aliases", "description"
+    ):
+        vocabulary.update(search_words(" ".join(texts), limit=None))
+    spelt = spelling_suggestion(query, vocabulary)
+    if spelt and search_finds(spelt):
+        return spelt
+    fewer = fewer_words_suggestion(query, search_finds)
+    if fewer and search_finds(fewer):
+        return fewer
+    return None
+
+
+class SearchView(TemplateView):
+    """One search across claims and studies, claims first."""
+
+    template_name = "evidence/search.html"
+    shown = 10
+
+    def get(self, request, *args, **kwargs):
+        form = SearchForm(request.GET)
+        context = {"form": form, "query": ""}
+        if form.is_valid():
+            query = form.cleaned_data["q"].strip()
+            context["query"] = query
+            if query:
+                context.update(search_results(query, shown=self.shown))
+                found = context["claims"]["count"] or context["studies"]["count"]
+                context["searchable"] = bool(search_words(query))
+                if not found and context["searchable"]:
+                    context["suggestion"] = search_suggestion(query)
+        status = 400 if form.errors else 200
+        return self.render_to_response(self.get_context_data(**context), status=status)
 
 
 class ReleaseListView(ListView):

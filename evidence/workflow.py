@@ -45,7 +45,7 @@ GRADE_FIELDS = [
 ]
 # The fields of published work that a curator may propose to change.
 REVISABLE_FIELDS = {
-    "claim": ["statement", "description", "topic", "effect_favours_claim"],
+    "claim": ["statement", "description", "topic", "aliases", "effect_favours_claim"],
     "evidence": [
         "study",
         "evidence_type",

@@ -112,7 +112,10 @@ class StudyFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Search",
-        help_text="Words in the title, authors, journal or abstract.",
+        help_text=(
+            "Words that must all occur in the title, authors, journal or "
+            "abstract, in any order; endings, case and accents are ignored."
+        ),
     )
     design = choice_filter(
         "design", Design.choices, "Design", "Study design; repeat for several."

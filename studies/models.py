@@ -1,12 +1,9 @@
 import datetime
-import re
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
-from django.db import connections, models
+from django.db import models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -21,6 +18,7 @@ from .identifiers import (
     pubmed_url,
 )
 from .moderation import StudyStatus, study_visible_statuses
+from .search import STUDY_INDEX
 from .text import clean_line, plain_text
 
 EARLIEST_YEAR = 1900
@@ -28,8 +26,6 @@ EARLIEST_YEAR = 1900
 # next year (in-press articles), which a constraint cannot express.
 LATEST_YEAR_IN_DATABASE = 2200
 TITLE_MAX_LENGTH = 1000
-# Words of a full-text search (anything else would be tsquery syntax).
-SEARCH_WORD = re.compile(r"\w+")
 
 
 def latest_publication_year():
@@ -147,30 +143,13 @@ class StudyQuerySet(models.QuerySet):
         return self.order_by(F("year").desc(nulls_last=True), "title", "id")
 
     def search(self, query):
-        """Studies whose title, authors, journal or abstract contain ``query``.
+        """Studies holding every word of ``query`` in their title, authors,
+        journal or abstract, stemmed (see studies/search.py)."""
+        return STUDY_INDEX.filter(self, query)
 
-        On PostgreSQL, every word of ``query`` must begin a word of the study
-        (the indexed ``search_vector``, see migration 0004); elsewhere, the
-        whole query must occur as written.
-        """
-        query = (query or "").strip()
-        if not query:
-            return self
-        words = SEARCH_WORD.findall(query)
-        if words and connections[self.db].vendor == "postgresql":
-            return self.filter(
-                RawSQL(
-                    '"studies_study"."search_vector" @@ to_tsquery(\'simple\', %s)',
-                    [" & ".join(f"{word}:*" for word in words)],
-                    output_field=models.BooleanField(),
-                )
-            )
-        return self.annotate(_authors_text=Cast("authors", models.TextField())).filter(
-            Q(title__icontains=query)
-            | Q(_authors_text__icontains=query)
-            | Q(journal__icontains=query)
-            | Q(abstract__icontains=query)
-        )
+    def best_first(self, query):
+        """These studies, those with every word of ``query`` in their title first."""
+        return STUDY_INDEX.best_first(self, query)
 
 
 class Study(models.Model):

@@ -134,18 +134,18 @@ def test_reader_filters_claims_through_the_form(open_tab, javascript):
 
 def test_reader_searches_from_the_home_page(tab):
     tab.goto("/")
-    tab.page.get_by_label("Search the claims").fill("creativity")
+    tab.page.get_by_label("Search claims and studies").fill("creativity")
     tab.page.get_by_role("button", name="Search").click()
-    tab.page.wait_for_url(re.compile(r"/claims/\?q=creativity"))
+    tab.page.wait_for_url(re.compile(r"/search/\?q=creativity"))
     expected = [
         claim.statement for claim in Claim.objects.published().search("creativity")
     ]
     assert expected and listed_claims(tab.page) == expected
-    tab.page.get_by_label("Search").fill("no such words anywhere")
-    tab.page.get_by_label("Search").press("Enter")
+    tab.page.get_by_label("Search claims and studies").fill("no such words anywhere")
+    tab.page.get_by_label("Search claims and studies").press("Enter")
     tab.page.wait_for_url(re.compile(r"q=no\+such"))
     assert listed_claims(tab.page) == []
-    assert tab.page.get_by_text("No claims match your search and filters.").is_visible()
+    assert tab.page.get_by_text("Nothing matches all the words").is_visible()
     tab.assert_no_console_errors()
 
 

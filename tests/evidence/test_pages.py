@@ -46,7 +46,7 @@ def test_home_explains_the_atlas_and_groups_published_claims_by_topic(client):
     page = text(response)
     assert "Evidence Atlas links claims to the studies behind them" in page
     assert "Not medical advice." in page
-    assert '<form class="search" role="search" method="get" action="/claims/">' in page
+    assert '<form class="search" role="search" method="get" action="/search/">' in page
     assert 'name="q"' in page
     headings = re.findall(r'<h2 id="topic-\w+">(\w+)</h2>', page)
     assert headings == ["Mechanisms", "Effects", "Risks"]

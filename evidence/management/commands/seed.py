@@ -148,6 +148,7 @@ class Command(BaseCommand):
                     {
                         "statement": row["statement"],
                         "description": row["description"],
+                        "aliases": "\n".join(row.get("aliases", [])),
                         "topic": row["topic"],
                         "effect_favours_claim": row.get("effect_favours_claim", ""),
                         "status": Status.PUBLISHED,
