@@ -2,6 +2,7 @@
 (issue 11, items 4-5 and its bad input), through the API."""
 
 import pytest
+from django.urls import reverse
 
 from evidence.models import Claim, ClaimVersion, Evidence, Revision, Status
 from studies.models import Study
@@ -296,3 +297,21 @@ def test_curators_cannot_link_a_withdrawn_study(curator_api):
     )
     assert response.status_code == 400
     assert "study" in response.json()
+
+
+def test_the_admin_never_hard_deletes_once_published_work(editor_client):
+    """A published link sent back to draft is retracted, not deleted, when an
+    editor deletes it in the admin (the hole: PATCH to draft, then DELETE)."""
+    link = EvidenceFactory()
+    Evidence.objects.filter(pk=link.pk).update(status=Status.DRAFT)
+    delete_url = reverse("admin:evidence_evidence_delete", args=[link.pk])
+
+    answer = editor_client.post(delete_url, {"post": "yes"})
+
+    assert answer.status_code == 302
+    assert answer["Location"] == reverse(
+        "admin:evidence_evidence_retract", args=[link.pk]
+    )
+    assert Evidence.objects.filter(pk=link.pk).exists()
+    actions = editor_client.get(reverse("admin:evidence_evidence_changelist"))
+    assert "delete_selected" not in actions.content.decode()
