@@ -960,7 +960,7 @@ def verify(ledger, usernames, run_title):
     from evidence.models import Claim, Evidence
     from evidence.profile import empty_counts, evidence_profile
     from evidence.services import stored_assessment
-    from evidence.synthesis import stored_meta_analyses
+    from evidence.synthesis import main_pooled_effect, pooled, pooled_stored
     from evidence.verdict import LinkAppraisal, claim_verdict
     from studies.models import Study
 
@@ -1061,12 +1061,15 @@ def verify(ledger, usernames, run_title):
                 )
             )
         profile = evidence_profile(counts)
-        verdict = claim_verdict(appraisals)
+        pooled_results = pooled(sorted(effect_rows, key=lambda row: row["id"]))
+        verdict = claim_verdict(
+            appraisals,
+            pooled=main_pooled_effect(pooled_results),
+            favours=claim.effect_favours_claim,
+        )
         expected = stored_assessment(claim=claim, profile=profile, verdict=verdict)
         same("claim", claim.slug, {name: getattr(claim, name) for name in expected}, expected, "recomputed from its links:")  # fmt: skip
-        expected_meta = stored_meta_analyses(
-            sorted(effect_rows, key=lambda row: row["id"])
-        )
+        expected_meta = pooled_stored(pooled_results)
         same("claim", claim.slug, {"meta_analyses": claim.meta_analyses}, {"meta_analyses": expected_meta}, "recomputed from its links:")  # fmt: skip
         versions = sorted(claim.versions.all(), key=lambda version: version.number)
         numbers = [version.number for version in versions]

@@ -17,7 +17,12 @@ from studies.moderation import StudyStatus
 
 from .models import Claim, ClaimVersion, Evidence, Status
 from .profile import counts_from_rows, evidence_profile
-from .synthesis import claim_pooled, pooled_by_claim, pooled_stored
+from .synthesis import (
+    claim_pooled,
+    main_pooled_effect,
+    pooled_by_claim,
+    pooled_stored,
+)
 from .verdict import LEVEL_RANK, LinkAppraisal, claim_verdict, verdict_text
 
 # A full snapshot of the links every this many versions; the ones between
@@ -129,15 +134,22 @@ def claim_refresh(*, claim_id, rule_change=""):
     profile = evidence_profile(
         Evidence.objects.filter(claim_id=claim_id).counted().profile_counts()
     )
-    verdict = claim_verdict(_appraisals(claim_id))
-    fields = stored_assessment(claim=claim, profile=profile, verdict=verdict)
-    # The pooled effects (evidence/synthesis.py), computed once here.
+    # The pooled effects (evidence/synthesis.py), computed once here: stored,
+    # and weighed by the verdict.
     pooled = claim_pooled(claim_id=claim_id)
+    verdict = claim_verdict(
+        _appraisals(claim_id),
+        pooled=main_pooled_effect(pooled),
+        favours=claim.effect_favours_claim,
+    )
+    fields = stored_assessment(claim=claim, profile=profile, verdict=verdict)
     fields["meta_analyses"] = pooled_stored(pooled)
     Claim.objects.filter(pk=claim_id).update(**fields)
     for name, value in fields.items():
         setattr(claim, name, value)
-    claim_version_sync(claim=claim, rule_change=rule_change)
+    claim_version_sync(
+        claim=claim, rule_change=rule_change, pooled_note=verdict.pooled_note
+    )
     return claim
 
 
@@ -157,7 +169,7 @@ def claims_refresh_all(*, claim_ids=None):
         claims = claims.filter(pk__in=claim_ids)
     locked = list(
         claims.select_for_update().only(
-            "pk", "certainty_override", "direction_override"
+            "pk", "certainty_override", "direction_override", "effect_favours_claim"
         )
     )
     counted = (
@@ -172,13 +184,19 @@ def claims_refresh_all(*, claim_ids=None):
         claim.pk: evidence_profile(counts_from_rows(rows_by_claim[claim.pk]))
         for claim in locked
     }
-    verdicts = {}
+    verdicts, appraisals_by_claim = {}, {}
     appraisals = counted.order_by("claim_id").values("claim_id", *APPRAISAL_FIELDS)
     for claim_id, group in groupby(
         appraisals.iterator(chunk_size=5000), key=itemgetter("claim_id")
     ):
-        verdicts[claim_id] = claim_verdict(_appraisal(row) for row in group)
+        appraisals_by_claim[claim_id] = [_appraisal(row) for row in group]
     pooled = pooled_by_claim(claims)
+    for claim in locked:
+        verdicts[claim.pk] = claim_verdict(
+            appraisals_by_claim.get(claim.pk, []),
+            pooled=main_pooled_effect(pooled.get(claim.pk, [])),
+            favours=claim.effect_favours_claim,
+        )
     fields = {}
     for claim in locked:
         verdict = verdicts.get(claim.pk) or claim_verdict([])
@@ -340,7 +358,7 @@ def _version_withdrawn(*, claim, latest):
     )
 
 
-def claim_version_sync(*, claim, rule_change=""):
+def claim_version_sync(*, claim, rule_change="", pooled_note=""):
     """Record a new version of ``claim`` if what the public sees has changed.
 
     Versions are cut from published states only: a claim leaving publication
@@ -433,5 +451,9 @@ def claim_version_sync(*, claim, rule_change=""):
         summary="First published version."
         if latest is None
         else _summary(changes, added, removed, changed, steps_changed),
-        note=f"Rule change: {rule_change}." if rule_change and latest else "",
+        note=f"Rule change: {rule_change}."
+        if rule_change and latest
+        else pooled_note
+        if moved and latest
+        else "",
     )

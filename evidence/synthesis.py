@@ -23,6 +23,7 @@ from django.db.models import F
 from .effects import EFFECT_NUMBER_FIELDS, EffectMeasure, link_effect
 from .meta_analysis import EffectInputError, MetaAnalysis, meta_analysis_reml
 from .models import Evidence
+from .verdict import PooledEffect
 
 MEASURE_ORDER = {measure: index for index, measure in enumerate(EffectMeasure.values)}
 # The pooled values as the API, the CSVs and the releases carry them.
@@ -57,10 +58,12 @@ def _rows(links):
 
 @dataclass(frozen=True)
 class Pooled:
-    """One meta-analysis with the ids of its links, in the order of its weights."""
+    """One meta-analysis with the ids of its links, in the order of its
+    weights, and their estimates."""
 
     analysis: MetaAnalysis
     link_ids: tuple[int, ...]
+    estimates: tuple[float, ...] = ()
 
 
 def pooled(rows: Iterable[Mapping[str, Any]]) -> list[Pooled]:
@@ -85,8 +88,37 @@ def pooled(rows: Iterable[Mapping[str, Any]]) -> list[Pooled]:
             for name in POOLED_FIELDS
             if name not in ("measure", "k", "q_df", "participants", "method")
         ):
-            results.append(Pooled(analysis, tuple(link_id for link_id, _ in entries)))
+            results.append(
+                Pooled(
+                    analysis,
+                    tuple(link_id for link_id, _ in entries),
+                    tuple(effect.estimate for _, effect in entries),
+                )
+            )
     return results
+
+
+def main_pooled_effect(results: Iterable[Pooled]) -> PooledEffect | None:
+    """What the verdict rule weighs of a claim's meta-analyses: the one with
+    the most studies (the one the flat CSV columns show), or ``None``."""
+    results = list(results)
+    if not results:
+        return None
+    main = max(
+        results,
+        key=lambda result: (result.analysis.k, -MEASURE_ORDER[result.analysis.measure]),
+    )
+    analysis = main.analysis
+    return PooledEffect(
+        measure=analysis.measure,
+        k=analysis.k,
+        estimate=analysis.estimate,
+        ci_low=analysis.ci_low,
+        ci_high=analysis.ci_high,
+        i2=analysis.i2,
+        participants=analysis.participants,
+        study_estimates=main.estimates,
+    )
 
 
 def pooled_stored(results: Iterable[Pooled]) -> list[dict]:

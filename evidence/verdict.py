@@ -72,6 +72,15 @@ INCONSISTENT_SHARE = 0.2
 # Participants below which a tier's result is imprecise (GRADE's optimal
 # information size rule of thumb), when curators did not assess imprecision.
 MIN_PARTICIPANTS = 400
+# I² from which studies whose estimates fall on both sides of no effect are
+# inconsistent (GRADE: substantial heterogeneity).
+INCONSISTENT_I2 = 50
+MEASURE_NAMES = {
+    "smd": "standardised mean difference (Hedges' g)",
+    "md": "mean difference",
+    "log_rr": "log risk ratio",
+    "log_or": "log odds ratio",
+}
 
 RANDOMISED_DESIGNS = {"rct"}
 ANECDOTAL_DESIGNS = {"qualitative", "case_report", "testimonial"}
@@ -133,6 +142,29 @@ class LinkAppraisal:
 
 
 @dataclass(frozen=True)
+class PooledEffect:
+    """What the rule needs of a claim's main meta-analysis (the one with the
+    most studies): the pooled estimate with its 95% CI on the measure's scale
+    (0 is no effect; log scale for ratios), I², the participants, and each
+    study's own estimate."""
+
+    measure: str
+    k: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    i2: float
+    participants: int | None
+    study_estimates: tuple[float, ...]
+
+    def described(self) -> str:
+        return (
+            f"{MEASURE_NAMES.get(self.measure, self.measure)} {self.estimate:.2f} "
+            f"(95% CI {self.ci_low:.2f} to {self.ci_high:.2f}) from {self.k} studies"
+        )
+
+
+@dataclass(frozen=True)
 class Verdict:
     """A claim's verdict: ``direction`` with ``certainty`` in it, the
     ``basis`` (the deciding tier, e.g. "Randomised or placebo-controlled
@@ -143,6 +175,9 @@ class Verdict:
     basis: str
     text: str
     steps: list = field(default_factory=list)
+    # Set when a pooled estimate decided the direction: the note of the
+    # version a moved verdict cuts.
+    pooled_note: str = ""
 
     @property
     def certainty_label(self) -> str:
@@ -203,8 +238,20 @@ def _serious(rating):
     return rating in (SERIOUS, VERY_SERIOUS)
 
 
-def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
-    """The :class:`Verdict` of a claim from its counted links (the rule above)."""
+def claim_verdict(
+    links: Iterable[LinkAppraisal],
+    *,
+    pooled: PooledEffect | None = None,
+    favours: str = "",
+) -> Verdict:
+    """The :class:`Verdict` of a claim from its counted links (the rule above).
+
+    With a ``pooled`` estimate, the numbers decide: its side of no effect sets
+    the direction (``favours``: which sign supports the claim, ``lower`` or
+    ``higher``; without it the links' votes still do), its CI and
+    participants judge imprecision, and its I² with the studies' estimates
+    judges inconsistency.
+    """
     links = list(links)
     if not links:
         return Verdict(
@@ -264,22 +311,51 @@ def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
         f"Direction {direction}: of {total} {noun}, {tally} "
         f"(weighted {_weight(weight_for)} for, {_weight(weight_against)} against)."
     )
+    pooled_note = ""
+    if pooled is not None:
+        if favours in ("lower", "higher") and pooled.estimate != 0:
+            favoured = (pooled.estimate < 0) == (favours == "lower")
+            direction = FOR if favoured else AGAINST
+            pooled_note = (
+                f"Verdict from the pooled estimate: {pooled.described()}, "
+                f"{'for' if favoured else 'against'} the claim."
+            )
+            steps.append(
+                f"Direction {direction} from the pooled estimate: {pooled.described()}; "
+                f"{favours} values support the claim."
+            )
+        else:
+            steps.append(
+                f"The pooled estimate ({pooled.described()}) does not set the direction: "
+                "the claim does not say which sign of the effect supports it."
+            )
 
     # Inconsistency: the data's own minority share, or the curators' rating.
-    data_down = (
-        2 if direction == UNCLEAR else 1 if minority >= INCONSISTENT_SHARE else 0
-    )
+    if pooled is not None:
+        both_sides = any(value < 0 for value in pooled.study_estimates) and any(
+            value > 0 for value in pooled.study_estimates
+        )
+        data_down = 1 if pooled.i2 >= INCONSISTENT_I2 and both_sides else 0
+    else:
+        data_down = (
+            2 if direction == UNCLEAR else 1 if minority >= INCONSISTENT_SHARE else 0
+        )
     rated = [link for link in tier if _serious(link.inconsistency)]
     very = sum(1 for link in rated if link.inconsistency == VERY_SERIOUS)
     rated_down = (
         (2 if _majority(very, total) else 1) if _majority(len(rated), total) else 0
     )
     if data_down >= rated_down and data_down:
-        detail = (
-            "the best evidence is split"
-            if direction == UNCLEAR
-            else f"{round(minority * 100)}% of the weighted {noun} point the other way"
-        )
+        if pooled is not None:
+            detail = (
+                f"I² = {pooled.i2:.0f}% with study estimates on both sides of no effect"
+            )
+        elif direction == UNCLEAR:
+            detail = "the best evidence is split"
+        else:
+            detail = (
+                f"{round(minority * 100)}% of the weighted {noun} point the other way"
+            )
         level, downgraded = _move(level, -data_down), True
         steps.append(
             f"Down {'two' if data_down == 2 else 'one'} for inconsistency: {detail}."
@@ -291,9 +367,37 @@ def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
             f"in {len(rated)} of {total} {noun}."
         )
 
+    if pooled is not None and not data_down and not rated_down:
+        steps.append(
+            f"Inconsistency judged from the numbers: I² = {pooled.i2:.0f}%, "
+            "not rated down."
+        )
+    if pooled is not None:
+        crosses = pooled.ci_low < 0 < pooled.ci_high
+        participants = pooled.participants or 0
+        reasons = []
+        if crosses:
+            reasons.append("its 95% CI crosses no effect")
+        if participants < MIN_PARTICIPANTS:
+            reasons.append(
+                f"{participants} participants, fewer than {MIN_PARTICIPANTS}"
+            )
+        if reasons:
+            level, downgraded = _move(level, -1), True
+            steps.append(
+                "Down one: imprecision, judged from the pooled estimate: "
+                + " and ".join(reasons)
+                + "."
+            )
+        else:
+            steps.append(
+                "Imprecision judged from the pooled estimate: its CI excludes no "
+                f"effect and {participants} participants, not rated down."
+            )
+
     not_assessed = []
     for domain, name in DOMAINS.items():
-        if domain == "inconsistency":
+        if domain == "inconsistency" or (domain == "imprecision" and pooled):
             continue
         serious = [link for link in tier if _serious(getattr(link, domain))]
         unrated = sum(1 for link in tier if getattr(link, domain) == NOT_ASSESSED)
@@ -356,7 +460,7 @@ def claim_verdict(links: Iterable[LinkAppraisal]) -> Verdict:
         steps.append(f"Down to moderate: a single {noun} is never high certainty.")
     text = verdict_text(basis=basis, direction=direction, certainty=level)
     steps.append(f"Verdict: {direction}, {LEVEL_LABELS[level].lower()} certainty.")
-    return Verdict(direction, level, basis, text, steps)
+    return Verdict(direction, level, basis, text, steps, pooled_note)
 
 
 # The paragraph of /methods/ that explains each kind of step, by what the step
