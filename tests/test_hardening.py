@@ -207,3 +207,22 @@ def test_gunicorn_runs_threads_with_a_timeout():
     assert config["worker_class"] == "gthread"
     assert config["workers"] * config["threads"] >= 8
     assert config["timeout"] <= 30
+
+
+def test_the_scaled_profile_reads_from_a_streaming_standby():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    replica = services["db-replica"]
+    assert replica["profiles"] == ["scaled"]
+    standby = (ROOT / "deploy" / "postgres-standby.sh").read_text()
+    assert "pg_basebackup" in standby and " -R " in standby
+    assert "hot_standby=on" in standby
+    assert "wal_level=replica" in services["db"]["command"]
+    web_replica = services["web-replica"]
+    assert "db-replica" in web_replica["depends_on"]
+    assert "@db-replica:5432/" in web_replica["environment"]["DATABASE_REPLICA_URL"]
+    # Every other setting is the web service's own.
+    assert (
+        web_replica["environment"]["REDIS_URL"]
+        == (services["web"]["environment"]["REDIS_URL"])
+    )
