@@ -7,8 +7,10 @@ the standby stopped, reads are served from the primary and /healthz says
 "degraded"; when it comes back, the site uses it again without a restart.
 """
 
+import re
 import secrets
 import time
+from html.parser import HTMLParser
 
 import pytest
 import redis
@@ -52,6 +54,9 @@ def topology(tmp_path_factory):
             API_THROTTLE_ANON="off",
             API_THROTTLE_USER="off",
             REPLICA_RETRY_SECONDS="2",
+            # The test speaks plain HTTP to the instances.
+            SESSION_COOKIE_SECURE="0",
+            CSRF_COOKIE_SECURE="0",
         )
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "collectstatic", "--noinput", "-v0")
@@ -211,3 +216,101 @@ def test_a_stopped_standby_costs_no_request_and_is_used_again_when_back(topology
     }
     assert body["replica_lag_seconds"] <= settings.REPLICA_MAX_LAG_SECONDS
     assert anonymous.get(f"{instances[1].url}/api/v1/claims/", timeout=10).ok
+
+
+class FormFields(HTMLParser):
+    """The fields of a page's main form, as a browser would send them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self._select, self._textarea = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in ("submit", "file"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.fields[name] = attrs.get("value", "on")
+        elif tag == "select" and name:
+            self._select = name
+            self.fields.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.fields[self._select] = attrs.get("value", "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.fields[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.fields[self._textarea] += data
+
+
+def form_of(response):
+    parser = FormFields()
+    parser.feed(response.text)
+    return parser.fields
+
+
+def test_the_admin_shows_an_editor_their_own_add_and_change_through_either_instance(
+    lagging,
+):
+    first, second = (instance.url for instance in lagging["instances"])
+    browser = requests.Session()
+    login = form_of(browser.get(f"{first}/admin/login/", timeout=10))
+    login.update(username="replica-editor", password="a long replica password 42")
+    signed_in = browser.post(
+        f"{first}/admin/login/?next=/admin/", data=login, timeout=10
+    )
+    assert signed_in.status_code == 200 and "Log out" in signed_in.text
+    statement = f"Added in the admin {secrets.token_hex(3)}"
+
+    add = form_of(browser.get(f"{second}/admin/evidence/claim/add/", timeout=10))
+    add.update(statement=statement, topic="effect")
+    added = browser.post(
+        f"{first}/admin/evidence/claim/add/",
+        data=add,
+        headers={"Referer": f"{first}/admin/evidence/claim/add/"},
+        timeout=10,
+    )
+    assert "was added successfully" in added.text, added.text[:500]
+    listed = browser.get(
+        f"{second}/admin/evidence/claim/", params={"q": statement}, timeout=10
+    )
+    assert statement in listed.text
+    claim_id = claim_id_of(listed.text, statement)
+
+    change_url = f"/admin/evidence/claim/{claim_id}/change/"
+    change = form_of(browser.get(f"{second}{change_url}", timeout=10))
+    change["description"] = "Changed through the first instance."
+    changed = browser.post(
+        f"{first}{change_url}",
+        data=change,
+        headers={"Referer": f"{first}{change_url}"},
+        timeout=10,
+    )
+    assert "while you were editing" not in changed.text
+    reopened = browser.get(f"{second}{change_url}", timeout=10)
+    assert "Changed through the first instance." in reopened.text
+    again = form_of(reopened)
+    saved_again = browser.post(
+        f"{second}{change_url}",
+        data=again,
+        headers={"Referer": f"{second}{change_url}"},
+        timeout=10,
+    )
+    assert "while you were editing" not in saved_again.text
+
+
+def claim_id_of(page, statement):
+    """The id in the change link of the row that shows ``statement``."""
+    for match in re.finditer(r'href="/admin/evidence/claim/(\d+)/change/[^"]*"', page):
+        if statement in page[match.end() : match.end() + 2000].split("</tr>")[0]:
+            return match.group(1)
+    raise AssertionError(f"no row shows {statement!r}")
