@@ -167,7 +167,10 @@ def test_a_database_outage_gives_503_and_the_app_recovers(app_behind_proxy):
     api = requests.get(f"{base}/api/v1/claims/", timeout=10)
     assert (api.status_code, api.json()["database"]) == (503, "unavailable")
     health = requests.get(f"{base}/healthz", timeout=10)
-    assert health.status_code == 503 and health.json() == {"status": "unavailable"}
+    assert health.status_code == 503 and health.json() == {
+        "status": "unavailable",
+        "databases": {"default": "unavailable"},
+    }
 
     proxy.up()
     statuses = [
