@@ -25,7 +25,7 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def manage(env, *arguments, capture=False):
+def manage(env, *arguments, capture=False, timeout=None):
     """``manage.py ARGUMENTS`` in a subprocess with ``env``; its output if asked."""
     result = subprocess.run(
         [sys.executable, "manage.py", *arguments],
@@ -34,6 +34,7 @@ def manage(env, *arguments, capture=False):
         check=True,
         capture_output=capture,
         text=True,
+        timeout=timeout,
     )
     return result.stdout if capture else None
 
@@ -63,7 +64,9 @@ def production_env(static_root, **overrides):
 class Gunicorn:
     """The app under gunicorn on a free loopback port, ready when started."""
 
-    def __init__(self, env, *, workers=1, threads=1, log_path=None):
+    def __init__(self, env, *, workers=None, threads=None, log_path=None):
+        """``workers`` and ``threads`` as given, or as gunicorn.conf.py sets
+        them (production's) when not."""
         self.env = env
         self.port = free_port()
         self.workers = workers
@@ -77,19 +80,20 @@ class Gunicorn:
 
     def start(self, timeout=60):
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{self.port}",
+        ]
+        if self.workers is not None:
+            command += ["-w", str(self.workers)]
+        if self.threads is not None:
+            command += ["--threads", str(self.threads)]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "-w",
-                str(self.workers),
-                "--threads",
-                str(self.threads),
-            ],
+            command,
             cwd=ROOT,
             env=self.env,
             stdout=log,

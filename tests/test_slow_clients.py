@@ -5,70 +5,27 @@ trickle their request heads, a line every second.
 Bounded: a few connections, on loopback, for a few seconds.
 """
 
-import os
-import secrets
 import socket
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import Gunicorn, production_env
+
 SLOW_CONNECTIONS = 6
 TRICKLE_SECONDS = 8
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn_as_configured(tmp_path):
-    port = free_port()
-    env = {
-        **{
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
-        },
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'health.sqlite3'}",
-    }
-    # Only the address: workers, threads and timeouts come from gunicorn.conf.py.
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = production_env(
+        tmp_path / "static", DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}"
     )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            requests.get(f"{base}/healthz", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield port, base
-    server.terminate()
-    server.wait(timeout=20)
+    # Only the address: workers, threads and timeouts come from gunicorn.conf.py.
+    with Gunicorn(env) as server:
+        yield server.port, server.url
 
 
 def trickle(port, stop):

@@ -7,19 +7,13 @@ Runs on either test database: the server gets a SQLite file of its own.
 """
 
 import json
-import os
-import secrets
-import socket
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.harness import Gunicorn, manage, production_env
+
 WRITERS = 6
 WRITES_EACH = 12
 
@@ -36,64 +30,22 @@ print(json.dumps({{"keys": keys, "claims": claims, "studies": studies}}))
 """
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def server_on_sqlite(tmp_path):
-    env = {
-        **{
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
-        },
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'atlas.sqlite3'}",
-        "API_THROTTLE_USER": "off",
-        "API_RESPONSE_CACHE_SECONDS": "0",
-    }
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        ).stdout
-
-    manage("migrate", "--noinput", "-v0")
-    output = manage("shell", "-c", SETUP.format(writers=WRITERS))
-    data = json.loads(output.strip().splitlines()[-1])
-    port = free_port()
-    # Workers and threads from gunicorn.conf.py (2 x 8).
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi:application"]
-        + ["-b", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = production_env(
+        tmp_path / "static",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'atlas.sqlite3'}",
+        API_THROTTLE_USER="off",
+        API_RESPONSE_CACHE_SECONDS="0",
     )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            requests.get(f"{base}/healthz", timeout=2)
-            break
-        except requests.RequestException:
-            time.sleep(0.1)
-    yield base, data
-    server.terminate()
-    server.wait(timeout=20)
+    manage(env, "migrate", "--noinput", "-v0", timeout=180)
+    output = manage(
+        env, "shell", "-c", SETUP.format(writers=WRITERS), capture=True, timeout=180
+    )
+    data = json.loads(output.strip().splitlines()[-1])
+    # Workers and threads from gunicorn.conf.py (2 x 8).
+    with Gunicorn(env) as server:
+        yield server.url, data
 
 
 def test_concurrent_api_writes_on_sqlite_queue_instead_of_failing(server_on_sqlite):
