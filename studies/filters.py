@@ -8,7 +8,8 @@ import copy
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -67,9 +68,51 @@ def year_range_filters(field_name):
     )
 
 
+class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Claims given by id, slug or a renamed claim's earlier slug."""
+
+    def _check_values(self, value):
+        from evidence.models import ClaimSlugAlias
+
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for val in value:
+            self.validate_no_null_characters(val)
+        values = {str(val) for val in value}
+        ids = {int(val) for val in values if val.isdigit()}
+        slugs = values - {val for val in values if val.isdigit()}
+        aliases = dict(
+            ClaimSlugAlias.objects.filter(slug__in=slugs).values_list(
+                "slug", "claim_id"
+            )
+        )
+        found = list(
+            self.queryset.filter(
+                Q(pk__in=ids | set(aliases.values())) | Q(slug__in=slugs)
+            )
+        )
+        known = {str(claim.pk) for claim in found} | {claim.slug for claim in found}
+        by_pk = {claim.pk for claim in found}
+        for val in sorted(values):
+            if val not in known and aliases.get(val) not in by_pk:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": val},
+                )
+        return self.queryset.filter(pk__in=by_pk)
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
-    """Claims given by slug; an unknown slug is a 400 naming the parameter."""
+    """Claims given by id or slug (a renamed claim's earlier slug too); an
+    unknown one is a 400 naming the parameter."""
+
+    field_class = ClaimChoiceField
 
     def __init__(self, **kwargs):
         from evidence.models import Claim
@@ -78,7 +121,11 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
         kwargs.setdefault("label", "Claim")
-        kwargs.setdefault("help_text", "Slug of a claim; repeat for several.")
+        kwargs.setdefault(
+            "help_text",
+            "Id or slug of a claim (a renamed claim's earlier slugs too); "
+            "repeat for several.",
+        )
         super().__init__(**kwargs)
 
 
@@ -143,7 +190,8 @@ class StudyFilterSet(FilterSet):
     )
     claim = ClaimSlugFilter(
         method="filter_claim",
-        help_text="Slug of a claim the study bears on; repeat for several.",
+        help_text="Id or slug of a claim the study bears on (a renamed claim's "
+        "earlier slugs too); repeat for several.",
     )
     ordering = StableOrderingFilter(
         fields={"year": "year", "title": "title"},
