@@ -5,6 +5,8 @@ outside clients rely on them.
 """
 
 import copy
+import datetime
+import re
 
 import django_filters
 from django import forms
@@ -129,6 +131,46 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
         super().__init__(**kwargs)
 
 
+UPDATED_SINCE_HELP = (
+    "Only rows changed at or after this time: ISO 8601, e.g. 2026-12-01T00:00:00Z "
+    "(without an offset the time is UTC). For incremental sync, pass the time "
+    "of the last read, with ordering=updated."
+)
+
+
+class UpdatedSinceField(django_filters.fields.IsoDateTimeField):
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 date and time, such as 2026-12-01T00:00:00Z."
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            # An offset's "+" sent unencoded arrives as a space.
+            value = re.sub(r"(T[\d:.]+) (\d\d:?\d\d)$", r"\1+\2", value.strip())
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                raise ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return value
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """``updated_since``: rows whose ``updated`` is at or after a time."""
+
+    field_class = UpdatedSinceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("field_name", "updated")
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("label", "Updated since")
+        kwargs.setdefault("help_text", UPDATED_SINCE_HELP)
+        super().__init__(**kwargs)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """Ordering with the primary key as the last tie-breaker, so that pages
     never repeat or skip rows that share a value."""
@@ -193,10 +235,11 @@ class StudyFilterSet(FilterSet):
         help_text="Id or slug of a claim the study bears on (a renamed claim's "
         "earlier slugs too); repeat for several.",
     )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
-        fields={"year": "year", "title": "title"},
+        fields={"year": "year", "title": "title", "updated": "updated"},
         label="Order by",
-        help_text="year, -year, title or -title.",
+        help_text="year, title or updated; prefix - for descending.",
     )
 
     class Meta:
