@@ -10,6 +10,7 @@ from evidence.models import Claim, Evidence
 from evidence.services import claim_refresh, claims_refresh_all
 from studies.models import Study
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+from tests.utils import queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,28 @@ def test_a_bulk_refresh_moves_updated_of_changed_claims_only(api_client):
     claims_refresh_all()
     assert Claim.objects.get(pk=changed.pk).updated > old
     assert Claim.objects.get(pk=unchanged.pk).updated == old
+
+
+@pytest.mark.parametrize(("url", "model", "key"), LISTS)
+def test_a_sync_read_makes_as_many_queries_for_many_rows_as_for_few(
+    api_client, url, model, key
+):
+    claim = ClaimFactory()
+    EvidenceFactory(claim=claim, study=StudyFactory())
+    query = {
+        "updated_since": "2020-01-01T00:00:00Z",
+        "ordering": "updated",
+        "page_size": 100,
+    }
+    if url != CLAIMS:
+        query["claim"] = claim.pk
+
+    def read():
+        assert api_client.get(url, query).status_code == 200
+
+    few = queries_per_request(read)
+    for _ in range(15):
+        EvidenceFactory(claim=claim, study=StudyFactory())
+        ClaimFactory()
+    many = queries_per_request(read)
+    assert many == few
