@@ -13,7 +13,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from evidence.models import Evidence
@@ -109,7 +108,13 @@ class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
         return self.queryset.filter(pk__in=by_pk)
 
 
-@extend_schema_field(OpenApiTypes.STR)
+CLAIM_FILTER_HELP = (
+    "Id or slug of a claim (a renamed claim's earlier slugs too); repeat for several."
+)
+
+
+# The schema of an override is taken whole, description included.
+@extend_schema_field({"type": "string", "description": CLAIM_FILTER_HELP})
 class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
     """Claims given by id or slug (a renamed claim's earlier slug too); an
     unknown one is a 400 naming the parameter."""
@@ -123,11 +128,7 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
         kwargs.setdefault("label", "Claim")
-        kwargs.setdefault(
-            "help_text",
-            "Id or slug of a claim (a renamed claim's earlier slugs too); "
-            "repeat for several.",
-        )
+        kwargs.setdefault("help_text", CLAIM_FILTER_HELP)
         super().__init__(**kwargs)
 
 
