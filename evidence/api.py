@@ -65,8 +65,18 @@ REASON_PARAMETER = OpenApiParameter(
 )
 
 
-def write_schema(noun, serializer):
+CLAIM_LOOKUP = OpenApiParameter(
+    "slug",
+    {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"},
+    OpenApiParameter.PATH,
+    description="The claim's slug, or its permanent integer `id` (a slug is never "
+    "only digits). A renamed claim's earlier slug answers 301.",
+)
+
+
+def write_schema(noun, serializer, parameters=()):
     """The documentation of the moderated write operations of one resource."""
+    parameters = list(parameters)
     changed = {
         200: serializer,
         202: OpenApiResponse(RevisionSerializer, "Held as a suggested revision."),
@@ -78,11 +88,13 @@ def write_schema(noun, serializer):
         "update": extend_schema(
             summary=f"Replace {noun} (curators)",
             description=WORKFLOW_DESCRIPTION,
+            parameters=parameters,
             responses=changed,
         ),
         "partial_update": extend_schema(
             summary=f"Change {noun} (curators)",
             description=WORKFLOW_DESCRIPTION,
+            parameters=parameters,
             responses=changed,
         ),
         "destroy": extend_schema(
@@ -91,7 +103,7 @@ def write_schema(noun, serializer):
                 "Never-published work is deleted (204). Work that was ever published is "
                 "retracted (a study: withdrawn) instead (200): give the `reason`."
             ),
-            parameters=[REASON_PARAMETER],
+            parameters=[REASON_PARAMETER, *parameters],
             responses={204: OpenApiResponse(description="Deleted."), 200: serializer},
         ),
     }
@@ -156,8 +168,10 @@ class ModeratedWritesMixin:
         summary="List claims",
         description="Claims with their evidence profile. " + CSV_DESCRIPTION,
     ),
-    retrieve=extend_schema(summary="A claim with its first evidence links"),
-    **write_schema("a claim", ClaimSerializer),
+    retrieve=extend_schema(
+        summary="A claim with its first evidence links", parameters=[CLAIM_LOOKUP]
+    ),
+    **write_schema("a claim", ClaimSerializer, parameters=[CLAIM_LOOKUP]),
 )
 class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
@@ -189,8 +203,15 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer
 
     def get_object(self):
+        lookup = self.kwargs["slug"]
         try:
-            claim = super().get_object()
+            if lookup.isdigit():
+                # Slugs are never only digits: this is the claim's permanent id.
+                queryset = self.filter_queryset(self.get_queryset())
+                claim = get_object_or_404(queryset, pk=int(lookup))
+                self.check_object_permissions(self.request, claim)
+            else:
+                claim = super().get_object()
         except Http404:
             alias = (
                 ClaimSlugAlias.objects.select_related("claim")
@@ -234,6 +255,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         description="Every published state of the claim, newest first, with what changed in each.",
         responses=ClaimVersionSerializer(many=True),
         filters=False,
+        parameters=[CLAIM_LOOKUP],
     )
     @action(
         detail=True,
@@ -256,6 +278,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         summary="One version of the claim, with its links at that time",
         responses=ClaimVersionDetailSerializer,
         filters=False,
+        parameters=[CLAIM_LOOKUP],
     )
     @action(
         detail=True,
@@ -283,6 +306,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         ),
         responses={200: OpenApiTypes.OBJECT},
         filters=False,
+        parameters=[CLAIM_LOOKUP],
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def statement(self, request, slug=None):

@@ -10,6 +10,7 @@ from studies.filters import (
     ClaimSlugFilter,
     FilterSet,
     StableOrderingFilter,
+    UpdatedSinceFilter,
     choice_filter,
     year_range_filters,
 )
@@ -93,6 +94,7 @@ class ClaimFilterSet(FilterSet):
     dose = django_filters.MultipleChoiceFilter(
         choices=Dose.choices, method="filter_by_link", label="Dose", help_text=DOSE_HELP
     )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields={
             "statement": "statement",
@@ -159,6 +161,7 @@ class EvidenceFilterSet(FilterSet):
         "study__population", Population.choices, "Population", POPULATION_HELP
     )
     dose = choice_filter("study__dose", Dose.choices, "Dose", DOSE_HELP)
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
         fields={
             "created": "created",

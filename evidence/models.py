@@ -100,6 +100,9 @@ class Status(models.TextChoices):
 def unique_slug_for(statement, *, exclude_pk=None):
     """A slug derived from ``statement`` that no claim uses, now or formerly."""
     base = slugify(statement)[: SLUG_MAX_LENGTH - 8].strip("-") or "claim"
+    if base.isdigit():
+        # A slug of digits alone would read as a claim's id in the API.
+        base = f"claim-{base}"
     slug, suffix = base, 2
     taken = Claim.objects.exclude(pk=exclude_pk).filter(slug__startswith=base)
     existing = set(taken.values_list("slug", flat=True))
@@ -345,6 +348,10 @@ class Claim(models.Model):
         if not self.slug and self.statement:
             self.slug = unique_slug_for(self.statement, exclude_pk=self.pk)
         super().clean_fields(exclude=exclude)
+        if self.slug and self.slug.isdigit() and "slug" not in (exclude or ()):
+            raise ValidationError(
+                {"slug": "A slug cannot be only digits: it would read as an id."}
+            )
         alias = (
             ClaimSlugAlias.objects.filter(slug=self.slug)
             .exclude(claim_id=self.pk)

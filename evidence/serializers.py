@@ -296,6 +296,9 @@ class EvidenceSerializer(
         help_text="Slug of the claim.",
         error_messages={"does_not_exist": "No claim has the slug “{value}”."},
     )
+    claim_id = serializers.IntegerField(
+        read_only=True, help_text="Permanent id of the claim (its slug may change)."
+    )
     claim_link = serializers.SerializerMethodField()
     study = serializers.PrimaryKeyRelatedField(
         queryset=Study.objects.all(),
@@ -326,6 +329,7 @@ class EvidenceSerializer(
         fields = [
             "id",
             "claim",
+            "claim_id",
             "claim_link",
             "study",
             "study_brief",
@@ -404,6 +408,7 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
     class Meta:
         model = Claim
         fields = [
+            "id",
             "slug",
             "statement",
             "description",
@@ -425,10 +430,14 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
             "created",
             "updated",
         ]
-        read_only_fields = ["certainty", "version", "created", "updated"]
+        read_only_fields = ["id", "certainty", "version", "created", "updated"]
         extra_kwargs = {
             **{
                 name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+            },
+            "id": {
+                "help_text": "Permanent id: unlike the slug it never changes. "
+                "`/api/v1/claims/{id}/` and `?claim={id}` accept it."
             },
             "certainty": {
                 "help_text": "The headline certainty, equal to verdict.certainty: an editor's "

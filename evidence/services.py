@@ -4,14 +4,17 @@ The stored state derived from a claim's links — its evidence profile, its
 verdict and its numbered versions — is refreshed here, in one place.
 """
 
+import json
 import threading
 from collections import defaultdict
 from contextlib import contextmanager
 from itertools import groupby
 from operator import itemgetter
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from studies.moderation import StudyStatus
 
@@ -144,13 +147,26 @@ def claim_refresh(*, claim_id, rule_change=""):
     )
     fields = stored_assessment(claim=claim, profile=profile, verdict=verdict)
     fields["meta_analyses"] = pooled_stored(pooled)
+    before = _client_visible(claim, fields)
     Claim.objects.filter(pk=claim_id).update(**fields)
     for name, value in fields.items():
         setattr(claim, name, value)
     claim_version_sync(
         claim=claim, rule_change=rule_change, pooled_note=verdict.pooled_note
     )
+    if _client_visible(claim, fields) != before:
+        claim.updated = timezone.now()
+        Claim.objects.filter(pk=claim_id).update(updated=claim.updated)
     return claim
+
+
+def _client_visible(claim, fields):
+    """What a refresh may change that clients see of ``claim`` (its stored
+    assessment and version), as JSON, so that a value read back from the
+    database equals the same value computed."""
+    values = {name: getattr(claim, name) for name in fields}
+    values["version"] = claim.version
+    return json.dumps(values, cls=DjangoJSONEncoder, sort_keys=True)
 
 
 @transaction.atomic
@@ -167,11 +183,8 @@ def claims_refresh_all(*, claim_ids=None):
     claims = Claim.objects.order_by("pk")
     if claim_ids is not None:
         claims = claims.filter(pk__in=claim_ids)
-    locked = list(
-        claims.select_for_update().only(
-            "pk", "certainty_override", "direction_override", "effect_favours_claim"
-        )
-    )
+    # Whole rows: whether a claim's stored values change decides its `updated`.
+    locked = list(claims.select_for_update())
     counted = (
         Evidence.objects.filter(claim__in=claims.values("pk")).counted().order_by()
     )
@@ -198,16 +211,20 @@ def claims_refresh_all(*, claim_ids=None):
             favours=claim.effect_favours_claim,
         )
     fields = {}
+    now = timezone.now()
     for claim in locked:
         verdict = verdicts.get(claim.pk) or claim_verdict([])
         fields = stored_assessment(
             claim=claim, profile=profiles[claim.pk], verdict=verdict
         )
         fields["meta_analyses"] = pooled_stored(pooled.get(claim.pk, []))
+        before = _client_visible(claim, fields)
         for name, value in fields.items():
             setattr(claim, name, value)
+        if _client_visible(claim, fields) != before:
+            claim.updated = now
     if locked:
-        Claim.objects.bulk_update(locked, list(fields), batch_size=500)
+        Claim.objects.bulk_update(locked, [*fields, "updated"], batch_size=500)
     return len(locked)
 
 

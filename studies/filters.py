@@ -5,12 +5,14 @@ outside clients rely on them.
 """
 
 import copy
+import datetime
+import re
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from evidence.models import Evidence
@@ -67,9 +69,57 @@ def year_range_filters(field_name):
     )
 
 
-@extend_schema_field(OpenApiTypes.STR)
+class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Claims given by id, slug or a renamed claim's earlier slug."""
+
+    def _check_values(self, value):
+        from evidence.models import ClaimSlugAlias
+
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for val in value:
+            self.validate_no_null_characters(val)
+        values = {str(val) for val in value}
+        ids = {int(val) for val in values if val.isdigit()}
+        slugs = values - {val for val in values if val.isdigit()}
+        aliases = dict(
+            ClaimSlugAlias.objects.filter(slug__in=slugs).values_list(
+                "slug", "claim_id"
+            )
+        )
+        found = list(
+            self.queryset.filter(
+                Q(pk__in=ids | set(aliases.values())) | Q(slug__in=slugs)
+            )
+        )
+        known = {str(claim.pk) for claim in found} | {claim.slug for claim in found}
+        by_pk = {claim.pk for claim in found}
+        for val in sorted(values):
+            if val not in known and aliases.get(val) not in by_pk:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": val},
+                )
+        return self.queryset.filter(pk__in=by_pk)
+
+
+CLAIM_FILTER_HELP = (
+    "Id or slug of a claim (a renamed claim's earlier slugs too); repeat for several."
+)
+
+
+# The schema of an override is taken whole, description included.
+@extend_schema_field({"type": "string", "description": CLAIM_FILTER_HELP})
 class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
-    """Claims given by slug; an unknown slug is a 400 naming the parameter."""
+    """Claims given by id or slug (a renamed claim's earlier slug too); an
+    unknown one is a 400 naming the parameter."""
+
+    field_class = ClaimChoiceField
 
     def __init__(self, **kwargs):
         from evidence.models import Claim
@@ -78,7 +128,47 @@ class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
         kwargs.setdefault("label", "Claim")
-        kwargs.setdefault("help_text", "Slug of a claim; repeat for several.")
+        kwargs.setdefault("help_text", CLAIM_FILTER_HELP)
+        super().__init__(**kwargs)
+
+
+UPDATED_SINCE_HELP = (
+    "Only rows changed at or after this time: ISO 8601, e.g. 2026-12-01T00:00:00Z "
+    "(without an offset the time is UTC). For incremental sync, pass the time "
+    "of the last read, with ordering=updated."
+)
+
+
+class UpdatedSinceField(django_filters.fields.IsoDateTimeField):
+    default_error_messages = {
+        "invalid": "Enter an ISO 8601 date and time, such as 2026-12-01T00:00:00Z."
+    }
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            # An offset's "+" sent unencoded arrives as a space.
+            value = re.sub(r"(T[\d:.]+) (\d\d:?\d\d)$", r"\1+\2", value.strip())
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value = value.astimezone(datetime.UTC)
+            except (OverflowError, ValueError):
+                raise ValidationError(
+                    self.error_messages["invalid"], code="invalid"
+                ) from None
+        return value
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    """``updated_since``: rows whose ``updated`` is at or after a time."""
+
+    field_class = UpdatedSinceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("field_name", "updated")
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("label", "Updated since")
+        kwargs.setdefault("help_text", UPDATED_SINCE_HELP)
         super().__init__(**kwargs)
 
 
@@ -143,12 +233,14 @@ class StudyFilterSet(FilterSet):
     )
     claim = ClaimSlugFilter(
         method="filter_claim",
-        help_text="Slug of a claim the study bears on; repeat for several.",
+        help_text="Id or slug of a claim the study bears on (a renamed claim's "
+        "earlier slugs too); repeat for several.",
     )
+    updated_since = UpdatedSinceFilter()
     ordering = StableOrderingFilter(
-        fields={"year": "year", "title": "title"},
+        fields={"year": "year", "title": "title", "updated": "updated"},
         label="Order by",
-        help_text="year, -year, title or -title.",
+        help_text="year, title or updated; prefix - for descending.",
     )
 
     class Meta:
