@@ -1,0 +1,11 @@
+from django import template
+
+from ..admin_queue import work_queue as queue_of
+
+register = template.Library()
+
+
+@register.inclusion_tag("admin/evidence/work_queue.html", takes_context=True)
+def work_queue(context):
+    """The signed-in person's work queue (see :mod:`evidence.admin_queue`)."""
+    return {"sections": queue_of(context["request"].user)}

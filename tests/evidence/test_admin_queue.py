@@ -1,0 +1,107 @@
+"""The work queue on the admin home page (issue 15 item 6)."""
+
+import pytest
+from django.urls import reverse
+
+from evidence.models import Revision, RevisionStatus, Status
+from studies.moderation import StudyStatus
+from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def created_by(item, user):
+    item.history.filter(history_type="+").update(history_user=user)
+    return item
+
+
+def sections_of(response):
+    return {section.title: section for section in response.context["sections"]}
+
+
+def revision_of(claim, user):
+    return Revision.objects.create(
+        claim=claim,
+        changes={"statement": "A new statement"},
+        original={"statement": claim.statement},
+        proposed_by=user,
+    )
+
+
+def test_curator_sees_own_drafts_sent_back_items_in_review_and_revisions(
+    curator_client, curator, editor
+):
+    draft = created_by(ClaimFactory(status=Status.DRAFT), curator)
+    created_by(ClaimFactory(status=Status.DRAFT), editor)  # someone else's
+    sent_back = created_by(
+        ClaimFactory(status=Status.DRAFT, review_comment="Cite the trial."), curator
+    )
+    created_by(StudyFactory(status=StudyStatus.IN_REVIEW), curator)
+    EvidenceFactory(status=Status.IN_REVIEW, added_by=curator)
+    EvidenceFactory(status=Status.IN_REVIEW, added_by=editor)
+    revision_of(ClaimFactory(), curator)
+
+    response = curator_client.get(reverse("admin:index"))
+
+    sections = sections_of(response)
+    assert sections["My draft claims"].count == 1
+    assert sections["My draft claims"].items[0][0] == draft.statement
+    assert sections["My claims sent back"].items[0][0] == sent_back.statement
+    assert sections["My claims sent back"].items[0][2] == "Cite the trial."
+    assert sections["My studies in review"].count == 1
+    assert sections["My evidence links in review"].count == 1
+    assert sections["My pending revisions"].count == 1
+    assert "Claims awaiting review" not in sections
+    content = response.content.decode()
+    assert "Cite the trial." in content
+    assert reverse("admin:evidence_claim_change", args=[draft.pk]) in content
+
+
+def test_editor_sees_everything_awaiting_review(editor_client, curator):
+    ClaimFactory.create_batch(2, status=Status.IN_REVIEW)
+    EvidenceFactory(status=Status.IN_REVIEW, added_by=curator)
+    revision_of(ClaimFactory(), curator)
+    Revision.objects.create(
+        claim=ClaimFactory(),
+        changes={},
+        original={},
+        proposed_by=curator,
+        status=RevisionStatus.REJECTED,
+    )
+
+    sections = sections_of(editor_client.get(reverse("admin:index")))
+
+    assert sections["Claims awaiting review"].count == 2
+    assert sections["Evidence links awaiting review"].count == 1
+    assert sections["Revisions awaiting review"].count == 1
+
+
+def test_empty_queue_says_so(curator_client):
+    response = curator_client.get(reverse("admin:index"))
+    assert "Nothing waits for you." in response.content.decode()
+
+
+def _fill(curator, n):
+    for _ in range(n):
+        created_by(ClaimFactory(status=Status.DRAFT), curator)
+        created_by(ClaimFactory(status=Status.IN_REVIEW), curator)
+        EvidenceFactory(
+            status=Status.DRAFT, review_comment="Grade it.", added_by=curator
+        )
+        created_by(StudyFactory(status=StudyStatus.DRAFT), curator)
+        revision_of(ClaimFactory(), curator)
+
+
+def test_queue_queries_stay_constant_as_items_grow(
+    editor_client, editor, curator, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _fill(editor, 1)
+    with CaptureQueriesContext(connection) as few:
+        editor_client.get(reverse("admin:index"))
+    _fill(editor, 6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = editor_client.get(reverse("admin:index"))
+    assert sections_of(response)["My draft claims"].count == 7
