@@ -15,6 +15,7 @@ from studies.admin import StudyAdmin
 from studies.forms import StudyAdminForm
 from studies.models import Design, Study
 
+from .admin_queue import AddedByMeFilter, NeedsGradingFilter
 from .models import (
     Claim,
     Evidence,
@@ -589,7 +590,13 @@ class ClaimAdmin(ModeratedAdmin):
         "evidence_profile",
         "updated",
     ]
-    list_filter = ["topic", "status", "verdict_direction", "certainty"]
+    list_filter = [
+        "topic",
+        "status",
+        "verdict_direction",
+        "certainty",
+        AddedByMeFilter,
+    ]
     search_fields = ["statement", "description", "aliases", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
@@ -772,7 +779,15 @@ class EvidenceAdmin(ModeratedAdmin):
         "added_by",
         "updated",
     ]
-    list_filter = ["evidence_type", "direction", "status", StudyDesignFilter, "claim"]
+    list_filter = [
+        "evidence_type",
+        "direction",
+        "status",
+        StudyDesignFilter,
+        NeedsGradingFilter,
+        AddedByMeFilter,
+        "claim",
+    ]
     list_select_related = ["claim", "study", "added_by"]
     search_fields = [
         "claim__statement",
@@ -841,6 +856,7 @@ class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
     """Studies under the review workflow (the studies app knows nothing of it)."""
 
     form = StudyModeratedForm
+    list_filter = [*StudyAdmin.list_filter, AddedByMeFilter]
 
 
 admin.site.unregister(Study)

@@ -8,6 +8,7 @@ whatever the number of items.
 
 from dataclasses import dataclass, field
 
+from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
 
@@ -34,6 +35,36 @@ def owned_by(model, user):
         return Q(added_by=user)
     created = model.history.filter(history_type="+", history_user=user)
     return Q(pk__in=created.values("id"))
+
+
+class AddedByMeFilter(admin.SimpleListFilter):
+    """Items the signed-in person created (see :func:`owned_by`)."""
+
+    title = "added by"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("1", "me")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(owned_by(queryset.model, request.user))
+        return queryset
+
+
+class NeedsGradingFilter(admin.SimpleListFilter):
+    """Links with a GRADE domain still ``not_assessed``."""
+
+    title = "grading"
+    parameter_name = "grading"
+
+    def lookups(self, request, model_admin):
+        return [("needed", "needs grading")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "needed":
+            return queryset.needs_grading()
+        return queryset
 
 
 def _change_url(obj) -> str:
@@ -74,18 +105,18 @@ def work_queue(user) -> list[QueueSection]:
             _section(
                 f"My draft {plural}",
                 mine.filter(status=Status.DRAFT, review_comment=""),
-                changelist_query="status__exact=draft",
+                changelist_query="mine=1&status__exact=draft",
             ),
             _section(
                 f"My {plural} sent back",
                 mine.filter(status=Status.DRAFT).exclude(review_comment=""),
                 comment=True,
-                changelist_query="status__exact=draft",
+                changelist_query="mine=1&status__exact=draft",
             ),
             _section(
                 f"My {plural} in review",
                 mine.filter(status=Status.IN_REVIEW),
-                changelist_query="status__exact=in_review",
+                changelist_query="mine=1&status__exact=in_review",
             ),
         ]
     revisions = Revision.objects.pending().for_list()

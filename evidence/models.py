@@ -19,6 +19,7 @@ from .search import CLAIM_INDEX, aliases_cleaned
 from .verdict import (
     AGAINST,
     DIRECTION_LABELS,
+    DOMAINS,
     FOR,
     NOT_ASSESSED,
     NOT_SERIOUS,
@@ -402,6 +403,13 @@ class EvidenceQuerySet(models.QuerySet):
     def for_list(self):
         """Links with the claim and study each row shows, in one query."""
         return self.select_related("claim", "study", "added_by")
+
+    def needs_grading(self):
+        """Links with at least one GRADE domain not yet assessed."""
+        unassessed = Q()
+        for domain in DOMAINS:
+            unassessed |= Q(**{domain: NOT_ASSESSED})
+        return self.filter(unassessed)
 
     def strongest_first(self):
         """These links ordered controlled, self-report, anecdotal, then newest study."""

@@ -105,3 +105,31 @@ def test_queue_queries_stay_constant_as_items_grow(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = editor_client.get(reverse("admin:index"))
     assert sections_of(response)["My draft claims"].count == 7
+
+
+def changelist_items(client, name, query):
+    response = client.get(reverse(f"admin:{name}_changelist") + query)
+    assert response.status_code == 200
+    return set(response.context["cl"].result_list)
+
+
+def test_needs_grading_filter_lists_links_with_an_unassessed_domain(curator_client):
+    graded = EvidenceFactory(status=Status.DRAFT)
+    ungraded = EvidenceFactory(status=Status.DRAFT, publication_bias="not_assessed")
+    everything = changelist_items(curator_client, "evidence_evidence", "")
+    assert {graded, ungraded} <= everything
+    needing = changelist_items(curator_client, "evidence_evidence", "?grading=needed")
+    assert needing == {ungraded}
+
+
+def test_added_by_me_filter_on_links_claims_and_studies(
+    curator_client, curator, editor
+):
+    mine = EvidenceFactory(status=Status.DRAFT, added_by=curator)
+    EvidenceFactory(status=Status.DRAFT, added_by=editor)
+    assert changelist_items(curator_client, "evidence_evidence", "?mine=1") == {mine}
+    my_claim = created_by(ClaimFactory(status=Status.DRAFT), curator)
+    created_by(ClaimFactory(status=Status.DRAFT), editor)
+    assert changelist_items(curator_client, "evidence_claim", "?mine=1") == {my_claim}
+    my_study = created_by(StudyFactory(status=StudyStatus.DRAFT), curator)
+    assert changelist_items(curator_client, "studies_study", "?mine=1") == {my_study}
