@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from django.contrib import admin
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from studies.models import Study
 
-from .models import Claim, Evidence, Revision, Status
+from .models import Claim, Evidence, Revision, RevisionStatus, Status
 from .workflow import is_editor
 
 SHOWN = 5
@@ -139,3 +140,23 @@ def work_queue(user) -> list[QueueSection]:
 
 def _revision_section(title, queryset) -> QueueSection:
     return _section(title, queryset, changelist_query="status__exact=pending")
+
+
+def decisions_to_notify(user) -> list[tuple[str, str, str]]:
+    """Editors' decisions on ``user``'s revisions not yet shown to them, as
+    (label, url, comment); marks them shown."""
+    decided = list(Revision.objects.decided_unseen_by(user).for_list())
+    if not decided:
+        return []
+    Revision.objects.filter(pk__in=[revision.pk for revision in decided]).update(
+        proposer_notified_at=timezone.now()
+    )
+    verbs = {RevisionStatus.ACCEPTED: "accepted", RevisionStatus.REJECTED: "rejected"}
+    return [
+        (
+            f"{revision} was {verbs[revision.status]}",
+            _change_url(revision),
+            revision.review_comment,
+        )
+        for revision in decided
+    ]

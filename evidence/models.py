@@ -703,6 +703,13 @@ class RevisionQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=RevisionStatus.PENDING)
 
+    def decided_unseen_by(self, user):
+        """Revisions ``user`` proposed that an editor accepted or rejected
+        since ``user`` was last shown such decisions."""
+        return self.filter(proposed_by=user, proposer_notified_at__isnull=True).exclude(
+            status=RevisionStatus.PENDING
+        )
+
     def for_list(self):
         return self.select_related(
             "claim",
@@ -763,6 +770,8 @@ class Revision(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    # When the curator who proposed it was shown the editor's decision.
+    proposer_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RevisionQuerySet.as_manager()
 

@@ -133,3 +133,41 @@ def test_added_by_me_filter_on_links_claims_and_studies(
     assert changelist_items(curator_client, "evidence_claim", "?mine=1") == {my_claim}
     my_study = created_by(StudyFactory(status=StudyStatus.DRAFT), curator)
     assert changelist_items(curator_client, "studies_study", "?mine=1") == {my_study}
+
+
+def test_curator_is_told_once_that_a_revision_was_accepted_or_rejected(
+    curator_client, curator, editor
+):
+    from evidence.workflow import revision_accept, revision_reject
+
+    accepted = revision_of(ClaimFactory(), curator)
+    rejected = revision_of(ClaimFactory(), curator)
+    pending = revision_of(ClaimFactory(), curator)
+    revision_accept(revision=accepted, user=editor)
+    revision_reject(revision=rejected, user=editor, comment="Not what the trial found.")
+
+    first = curator_client.get(reverse("admin:index"))
+
+    decisions = first.context["decisions"]
+    assert {(url, label.rsplit(" ", 1)[1]) for label, url, _ in decisions} == {
+        (reverse("admin:evidence_revision_change", args=[accepted.pk]), "accepted"),
+        (reverse("admin:evidence_revision_change", args=[rejected.pk]), "rejected"),
+    }
+    content = first.content.decode()
+    assert "Decided since your last visit" in content
+    assert "Not what the trial found." in content
+    pending.refresh_from_db()
+    assert pending.proposer_notified_at is None
+    second = curator_client.get(reverse("admin:index"))
+    assert second.context["decisions"] == []
+    assert "Decided since your last visit" not in second.content.decode()
+
+
+def test_decisions_are_shown_only_to_their_proposer(editor_client, curator, editor):
+    from evidence.workflow import revision_reject
+
+    revision = revision_of(ClaimFactory(), curator)
+    revision_reject(revision=revision, user=editor, comment="No.")
+    assert editor_client.get(reverse("admin:index")).context["decisions"] == []
+    revision.refresh_from_db()
+    assert revision.proposer_notified_at is None
