@@ -38,6 +38,7 @@ from .workflow import (
     item_remove,
     item_save_or_revise,
     items_set_status,
+    may_delete,
     publish_verdict_preview,
     revision_accept,
     revision_reject,
@@ -333,6 +334,13 @@ class ModeratedAdmin(HistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Curators delete their own never-published drafts; published work
+        # goes to the retract view (delete_view) whoever asks.
+        if obj is not None and obj.status in UNPUBLISHED and not obj.ever_published:
+            return may_delete(user=request.user, instance=obj)
+        return super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_user(self.form, request.user)

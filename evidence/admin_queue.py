@@ -9,14 +9,13 @@ whatever the number of items.
 from dataclasses import dataclass, field
 
 from django.contrib import admin
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from studies.models import Study
 
 from .models import Claim, Evidence, Revision, RevisionStatus, Status
-from .workflow import is_editor
+from .workflow import is_editor, owned_by
 
 SHOWN = 5
 
@@ -27,15 +26,6 @@ class QueueSection:
     count: int
     items: list = field(default_factory=list)  # (label, url, comment)
     changelist_url: str = ""
-
-
-def owned_by(model, user):
-    """``model`` rows created by ``user``: links by ``added_by``, claims and
-    studies by the user of their first historical record."""
-    if model is Evidence:
-        return Q(added_by=user)
-    created = model.history.filter(history_type="+", history_user=user)
-    return Q(pk__in=created.values("id"))
 
 
 class AddedByMeFilter(admin.SimpleListFilter):

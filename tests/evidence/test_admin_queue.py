@@ -171,3 +171,60 @@ def test_decisions_are_shown_only_to_their_proposer(editor_client, curator, edit
     assert editor_client.get(reverse("admin:index")).context["decisions"] == []
     revision.refresh_from_db()
     assert revision.proposer_notified_at is None
+
+
+def delete(client, item):
+    opts = item._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[item.pk])
+    return client.post(url, {"post": "yes"})
+
+
+def test_curator_deletes_own_never_published_drafts(curator_client, curator):
+    from evidence.models import Claim, Evidence
+    from studies.models import Study
+
+    claim = created_by(ClaimFactory(status=Status.DRAFT), curator)
+    study = created_by(StudyFactory(status=StudyStatus.DRAFT), curator)
+    link = EvidenceFactory(status=Status.DRAFT, added_by=curator)
+    change = curator_client.get(reverse("admin:evidence_claim_change", args=[claim.pk]))
+    assert "deletelink" in change.content.decode()
+    for item in (link, claim, study):
+        assert delete(curator_client, item).status_code == 302
+    assert not Claim.objects.filter(pk=claim.pk).exists()
+    assert not Study.objects.filter(pk=study.pk).exists()
+    assert not Evidence.objects.filter(pk=link.pk).exists()
+
+
+def test_curator_cannot_delete_others_drafts_items_in_review_or_published_work(
+    curator_client, curator, editor
+):
+    from evidence.models import Claim
+
+    others = created_by(ClaimFactory(status=Status.DRAFT), editor)
+    in_review = created_by(ClaimFactory(status=Status.IN_REVIEW), curator)
+    once_published = created_by(ClaimFactory(status=Status.DRAFT), curator)
+    Claim.objects.filter(pk=once_published.pk).update(ever_published=True)
+    published = created_by(ClaimFactory(), curator)
+    for claim in (others, in_review, once_published, published):
+        assert delete(curator_client, claim).status_code == 403
+        assert Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_item_remove_lets_a_curator_delete_only_their_own_draft(curator, editor):
+    from django.core.exceptions import PermissionDenied
+
+    from evidence.workflow import item_remove
+
+    mine = EvidenceFactory(status=Status.DRAFT, added_by=curator)
+    theirs = EvidenceFactory(status=Status.DRAFT, added_by=editor)
+    assert item_remove(instance=mine, user=curator) == "deleted"
+    with pytest.raises(PermissionDenied, match="curator who created it"):
+        item_remove(instance=theirs, user=curator)
+
+
+def test_editor_still_deletes_any_never_published_item(editor_client, curator):
+    from evidence.models import Claim
+
+    claim = created_by(ClaimFactory(status=Status.IN_REVIEW), curator)
+    assert delete(editor_client, claim).status_code == 302
+    assert not Claim.objects.filter(pk=claim.pk).exists()
