@@ -574,7 +574,7 @@ class EvidenceInline(admin.StackedInline):
             super()
             .get_queryset(request)
             .visible_to(request.user)
-            .select_related("study")
+            .select_related("study", "claim")  # both named in each link's title
         )
 
     def get_formset(self, request, obj=None, **kwargs):

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from studies.models import errors_moved_to_fields, validate_not_blank
 from studies.moderation import StudyStatus, study_visible_statuses
+from studies.services import shortened
 
 from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
 from .profile import (
@@ -659,7 +660,17 @@ class Evidence(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_direction_display()}: {self.claim_id} ← {self.study_id}"
+        """A readable name: "Claim ← Author et al. (Year): controlled, contradicts"."""
+        if self.claim_id is None or self.study_id is None:
+            return f"Evidence link #{self.pk or 'new'}"
+        study = self.study
+        first = (study.authors or ["Anonymous"])[0].split(" ")[0]
+        more = " et al." if len(study.authors or []) > 1 or study.authors_et_al else ""
+        return (
+            f"{shortened(self.claim.statement, 60)} ← {shortened(first, 30)}{more} "
+            f"({study.year or 'n.d.'}): {self.get_evidence_type_display().lower()}, "
+            f"{self.get_direction_display().lower()}"
+        )
 
     def save(self, *args, **kwargs):
         self.full_clean()

@@ -228,3 +228,20 @@ def test_editor_still_deletes_any_never_published_item(editor_client, curator):
     claim = created_by(ClaimFactory(status=Status.IN_REVIEW), curator)
     assert delete(editor_client, claim).status_code == 302
     assert not Claim.objects.filter(pk=claim.pk).exists()
+
+
+def test_links_are_named_by_claim_study_type_and_direction():
+    link = EvidenceFactory(
+        claim=ClaimFactory(statement="Psilocybin lifts mood " + "a" * 80),
+        study=StudyFactory(authors=["Griffiths RR", "Johnson MW"], year=2016),
+        evidence_type="controlled",
+        direction="contradicts",
+    )
+    name = str(link)
+    assert name.startswith("Psilocybin lifts mood aaa")
+    assert name.endswith("… ← Griffiths et al. (2016): controlled, contradicts")
+    assert len(name) < 120
+    alone = EvidenceFactory(
+        study=StudyFactory(authors=["Ly C"], year=None), evidence_type="anecdotal"
+    )
+    assert str(alone).endswith("← Ly (n.d.): anecdotal, supports")
