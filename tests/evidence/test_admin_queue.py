@@ -245,3 +245,23 @@ def test_links_are_named_by_claim_study_type_and_direction():
         study=StudyFactory(authors=["Ly C"], year=None), evidence_type="anecdotal"
     )
     assert str(alone).endswith("← Ly (n.d.): anecdotal, supports")
+
+
+def test_migration_counts_decisions_made_before_it_as_seen(curator, editor):
+    import importlib
+
+    from django.apps import apps
+
+    from evidence.workflow import revision_reject
+
+    migration = importlib.import_module(
+        "evidence.migrations.0010_revision_proposer_notified_at"
+    )
+    old = revision_of(ClaimFactory(), curator)
+    revision_reject(revision=old, user=editor, comment="No.")
+    pending = revision_of(ClaimFactory(), curator)
+    migration.mark_past_decisions_notified(apps, None)
+    old.refresh_from_db()
+    pending.refresh_from_db()
+    assert old.proposer_notified_at == old.reviewed_at
+    assert pending.proposer_notified_at is None
