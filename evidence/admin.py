@@ -15,6 +15,7 @@ from studies.admin import StudyAdmin
 from studies.forms import StudyAdminForm
 from studies.models import Design, Study
 
+from .admin_queue import AddedByMeFilter, NeedsGradingFilter
 from .models import (
     Claim,
     Evidence,
@@ -37,6 +38,7 @@ from .workflow import (
     item_remove,
     item_save_or_revise,
     items_set_status,
+    may_delete,
     publish_verdict_preview,
     revision_accept,
     revision_reject,
@@ -333,6 +335,13 @@ class ModeratedAdmin(HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
+    def has_delete_permission(self, request, obj=None):
+        # Curators delete their own never-published drafts; published work
+        # goes to the retract view (delete_view) whoever asks.
+        if obj is not None and obj.status in UNPUBLISHED and not obj.ever_published:
+            return may_delete(user=request.user, instance=obj)
+        return super().has_delete_permission(request, obj)
+
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = form_for_user(self.form, request.user)
         return super().get_form(request, obj, **kwargs)
@@ -565,7 +574,7 @@ class EvidenceInline(admin.StackedInline):
             super()
             .get_queryset(request)
             .visible_to(request.user)
-            .select_related("study")
+            .select_related("study", "claim")  # both named in each link's title
         )
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -589,7 +598,13 @@ class ClaimAdmin(ModeratedAdmin):
         "evidence_profile",
         "updated",
     ]
-    list_filter = ["topic", "status", "verdict_direction", "certainty"]
+    list_filter = [
+        "topic",
+        "status",
+        "verdict_direction",
+        "certainty",
+        AddedByMeFilter,
+    ]
     search_fields = ["statement", "description", "aliases", "slug"]
     readonly_fields = [
         "evidence_profile_detail",
@@ -772,7 +787,15 @@ class EvidenceAdmin(ModeratedAdmin):
         "added_by",
         "updated",
     ]
-    list_filter = ["evidence_type", "direction", "status", StudyDesignFilter, "claim"]
+    list_filter = [
+        "evidence_type",
+        "direction",
+        "status",
+        StudyDesignFilter,
+        NeedsGradingFilter,
+        AddedByMeFilter,
+        "claim",
+    ]
     list_select_related = ["claim", "study", "added_by"]
     search_fields = [
         "claim__statement",
@@ -841,6 +864,7 @@ class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
     """Studies under the review workflow (the studies app knows nothing of it)."""
 
     form = StudyModeratedForm
+    list_filter = [*StudyAdmin.list_filter, AddedByMeFilter]
 
 
 admin.site.unregister(Study)

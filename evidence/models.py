@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from studies.models import errors_moved_to_fields, validate_not_blank
 from studies.moderation import StudyStatus, study_visible_statuses
+from studies.services import shortened
 
 from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
 from .profile import (
@@ -19,6 +20,7 @@ from .search import CLAIM_INDEX, aliases_cleaned
 from .verdict import (
     AGAINST,
     DIRECTION_LABELS,
+    DOMAINS,
     FOR,
     NOT_ASSESSED,
     NOT_SERIOUS,
@@ -410,6 +412,13 @@ class EvidenceQuerySet(models.QuerySet):
         """Links with the claim and study each row shows, in one query."""
         return self.select_related("claim", "study", "added_by")
 
+    def needs_grading(self):
+        """Links with at least one GRADE domain not yet assessed."""
+        unassessed = Q()
+        for domain in DOMAINS:
+            unassessed |= Q(**{domain: NOT_ASSESSED})
+        return self.filter(unassessed)
+
     def strongest_first(self):
         """These links ordered controlled, self-report, anecdotal, then newest study."""
         rank = Case(
@@ -658,7 +667,17 @@ class Evidence(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_direction_display()}: {self.claim_id} ← {self.study_id}"
+        """A readable name: "Claim ← Author et al. (Year): controlled, contradicts"."""
+        if self.claim_id is None or self.study_id is None:
+            return f"Evidence link #{self.pk or 'new'}"
+        study = self.study
+        first = (study.authors or ["Anonymous"])[0].split(" ")[0]
+        more = " et al." if len(study.authors or []) > 1 or study.authors_et_al else ""
+        return (
+            f"{shortened(self.claim.statement, 60)} ← {shortened(first, 30)}{more} "
+            f"({study.year or 'n.d.'}): {self.get_evidence_type_display().lower()}, "
+            f"{self.get_direction_display().lower()}"
+        )
 
     def save(self, *args, **kwargs):
         self.full_clean()
@@ -701,6 +720,13 @@ class RevisionStatus(models.TextChoices):
 class RevisionQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=RevisionStatus.PENDING)
+
+    def decided_unseen_by(self, user):
+        """Revisions ``user`` proposed that an editor accepted or rejected
+        since ``user`` was last shown such decisions."""
+        return self.filter(proposed_by=user, proposer_notified_at__isnull=True).exclude(
+            status=RevisionStatus.PENDING
+        )
 
     def for_list(self):
         return self.select_related(
@@ -762,6 +788,8 @@ class Revision(models.Model):
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_comment = models.TextField(blank=True)
+    # When the curator who proposed it was shown the editor's decision.
+    proposer_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = RevisionQuerySet.as_manager()
 

@@ -125,6 +125,32 @@ def is_editor(user, model_name: str) -> bool:
     return bool(user and user.has_perm(PUBLISH_PERMISSIONS[model_name]))
 
 
+def owned_by(model, user) -> models.Q:
+    """A filter for the ``model`` rows ``user`` created: links by ``added_by``,
+    claims and studies by the user of their first historical record."""
+    if model is Evidence:
+        return models.Q(added_by=user)
+    created = model.history.filter(history_type="+", history_user=user)
+    return models.Q(pk__in=created.values("id"))
+
+
+def may_delete(*, user, instance: Moderated) -> bool:
+    """True when ``user`` may delete ``instance``: never once-published work;
+    editors any unpublished item, curators their own drafts."""
+    if instance.status not in UNPUBLISHED or instance.ever_published:
+        return False
+    model_name = model_name_of(instance)
+    if user.has_perm(f"{instance._meta.app_label}.delete_{model_name}"):
+        return True
+    return (
+        instance.status == Status.DRAFT
+        and bool(getattr(user, "pk", None))
+        and type(instance)
+        .objects.filter(owned_by(type(instance), user), pk=instance.pk)
+        .exists()
+    )
+
+
 def stored_status(instance) -> str | None:
     """The status as saved in the database (``None`` for a new item)."""
     if instance.pk is None:
@@ -388,11 +414,13 @@ def item_remove(*, instance: Moderated, user, reason: str = "") -> str:
     """
     model_name = model_name_of(instance)
     noun = NOUNS[model_name]
-    app_label = instance._meta.app_label
     removed = REMOVED_STATUS[model_name]
     if instance.status in UNPUBLISHED and not instance.ever_published:
-        if not user.has_perm(f"{app_label}.delete_{model_name}"):
-            raise PermissionDenied(f"Only editors can delete a {noun}.")
+        if not may_delete(user=user, instance=instance):
+            raise PermissionDenied(
+                f"Only editors, or the curator who created it while it is a "
+                f"draft, can delete a {noun}."
+            )
         instance.delete()
         return "deleted"
     if instance.status == removed:

@@ -137,7 +137,7 @@ class EvidenceOfStudyInline(admin.TabularInline):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("claim")
+        return super().get_queryset(request).select_related("claim", "study")
 
 
 @admin.register(Study)
