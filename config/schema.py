@@ -179,7 +179,10 @@ class AutoSchema(openapi.AutoSchema):
         lists = self._is_list_view() and (
             self._get_paginator() or getattr(view, "filter_backends", None)
         )
-        if unsafe or lists:
+        # Reads refuse query parameters they do not know
+        # (StrictQueryParametersMixin), details included.
+        strict = hasattr(view, "accepted_query_parameters")
+        if unsafe or lists or strict:
             codes.add(400)
         if has_body:
             codes |= {413, 415}

@@ -269,3 +269,14 @@ def test_format_csv_wins_over_the_accept_header(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_every_read_documents_the_400_for_an_unknown_parameter(client):
+    schema = client.get("/api/v1/schema/?format=json").json()
+    for path in (
+        "/api/v1/studies/{id}/",
+        "/api/v1/evidence/{id}/",
+        "/api/v1/claims/{slug}/statement/",
+        "/api/v1/claims/{slug}/versions/{number}/",
+    ):
+        assert "400" in schema["paths"][path]["get"]["responses"], path
