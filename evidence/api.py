@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from config.api import MovedPermanently, PublicReadViewSet
 from studies.api import StudyViewSet
+from studies.filters import is_claim_id
 from studies.serializers import StudySerializer
 
 from . import rows
@@ -205,7 +206,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     def get_object(self):
         lookup = self.kwargs["slug"]
         try:
-            if lookup.isdigit():
+            if is_claim_id(lookup):
                 # Slugs are never only digits: this is the claim's permanent id.
                 queryset = self.filter_queryset(self.get_queryset())
                 claim = get_object_or_404(queryset, pk=int(lookup))

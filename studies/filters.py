@@ -69,6 +69,12 @@ def year_range_filters(field_name):
     )
 
 
+def is_claim_id(value):
+    """Whether ``value`` names a claim by its id: ASCII digits only (``"²3"``
+    is a digit string to Python, not a number), within a database integer."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
     """Claims given by id, slug or a renamed claim's earlier slug."""
 
@@ -84,8 +90,9 @@ class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
         for val in value:
             self.validate_no_null_characters(val)
         values = {str(val) for val in value}
-        ids = {int(val) for val in values if val.isdigit()}
-        slugs = values - {val for val in values if val.isdigit()}
+        numbers = {val for val in values if is_claim_id(val)}
+        ids = {int(val) for val in numbers}
+        slugs = values - numbers
         aliases = dict(
             ClaimSlugAlias.objects.filter(slug__in=slugs).values_list(
                 "slug", "claim_id"

@@ -86,3 +86,12 @@ def test_a_slug_of_digits_only_is_refused(editor_api):
 def test_a_statement_of_digits_never_derives_a_digits_only_slug():
     assert not unique_slug_for("2024").isdigit()
     assert unique_slug_for("2024") == "claim-2024"
+
+
+@pytest.mark.parametrize("value", ["²3", "٣", "99999999999999999999999"])
+def test_a_claim_value_that_only_looks_like_an_id_is_a_400_not_a_500(api_client, value):
+    """Python calls "²3" a digit string; int() refuses it (found by the fuzzer)."""
+    for path in ("/api/v1/studies/", "/api/v1/evidence/"):
+        response = api_client.get(path, {"claim": value})
+        assert response.status_code == 400, (path, value)
+        assert "claim" in response.json()
