@@ -98,6 +98,12 @@ def pooled(rows: Iterable[Mapping[str, Any]]) -> list[Pooled]:
     return results
 
 
+def main_first(k: int, measure: str) -> tuple[int, int]:
+    """Sort key of a claim's main meta-analysis: the most studies, then the
+    measure listed first. The verdict weighs it; the flat CSV columns show it."""
+    return (k, -MEASURE_ORDER[measure])
+
+
 def main_pooled_effect(results: Iterable[Pooled]) -> PooledEffect | None:
     """What the verdict rule weighs of a claim's meta-analyses: the one with
     the most studies (the one the flat CSV columns show), or ``None``."""
@@ -106,7 +112,7 @@ def main_pooled_effect(results: Iterable[Pooled]) -> PooledEffect | None:
         return None
     main = max(
         results,
-        key=lambda result: (result.analysis.k, -MEASURE_ORDER[result.analysis.measure]),
+        key=lambda result: main_first(result.analysis.k, result.analysis.measure),
     )
     analysis = main.analysis
     return PooledEffect(
@@ -198,9 +204,7 @@ def flat_meta_analysis(stored: list[dict]) -> list:
     (empty cells when there is none)."""
     if not stored:
         return [0, *("" for _ in FLAT_FIELDS)]
-    largest = max(
-        stored, key=lambda entry: (entry["k"], -MEASURE_ORDER[entry["measure"]])
-    )
+    largest = max(stored, key=lambda entry: main_first(entry["k"], entry["measure"]))
     return [
         len(stored),
         *("" if largest[name] is None else largest[name] for name in FLAT_FIELDS),
