@@ -12,6 +12,7 @@ from studies.citations import bibtex_entries
 from studies.importers import CitationReader
 from studies.study_page import effect_sentence, judgements
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+from tests.utils import assert_constant_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +210,26 @@ def test_version_page_labels_types_and_undated_studies_readably(client):
     page = client.get(f"/claims/{claim.slug}/v/{claim.version}/").content.decode()
     assert "Self-report:" in page
     assert "Selfreport" not in page and "n.d.." not in page
+
+
+def test_study_page_and_claim_files_query_counts_stay_constant(client, study):
+    def link_another_claim():
+        for _ in range(3):
+            EvidenceFactory(
+                study=study,
+                effect_measure="md",
+                reported_estimate=1.0,
+                reported_ci_low=0.0,
+                reported_ci_high=2.0,
+            )
+
+    EvidenceFactory(study=study)
+    assert_constant_queries(
+        lambda: client.get(study.get_absolute_url()), link_another_claim
+    )
+    claim = ClaimFactory(slug="many-studies")
+    EvidenceFactory(claim=claim)
+    assert_constant_queries(
+        lambda: client.get("/claims/many-studies/studies.bib"),
+        lambda: EvidenceFactory.create_batch(4, claim=claim),
+    )
