@@ -29,10 +29,12 @@ class Meter:
 
     def __init__(self, monkeypatch):
         self.requests = self.bytes = 0
+        self.urls = []
         real = urllib.request.urlopen
 
         def urlopen(request, *args, **kwargs):
             self.requests += 1
+            self.urls.append(getattr(request, "full_url", request))
             response = real(request, *args, **kwargs)
             read = response.read
 
@@ -47,8 +49,9 @@ class Meter:
         monkeypatch.setattr(urllib.request, "urlopen", urlopen)
 
     def step(self):
-        figures = (self.requests, self.bytes)
+        figures = (self.requests, self.bytes, self.urls)
         self.requests = self.bytes = 0
+        self.urls = []
         return figures
 
 
@@ -111,5 +114,5 @@ def test_the_readme_sync_recipe_keeps_a_mirror_equal_to_the_source(
         f"{full[1]} bytes; after a link's retraction {one_change[0]} requests, "
         f"{one_change[1]} bytes; after a new study and a claim sent back to "
         f"draft {two_changes[0]} requests, {two_changes[1]} bytes; idle poll "
-        f"{idle[0]} request, {idle[1]} bytes"
+        f"{idle[0]} request, {idle[1]} bytes\nfull read: {full[2]}"
     )
