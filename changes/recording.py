@@ -89,7 +89,9 @@ def _sequence_on_commit(using):
         changes_sequence(using=using)
 
     connection._changes_sequencer = sequence
-    transaction.on_commit(sequence, using=using)
+    # Robust: the write has committed whatever happens here; events left
+    # pending are sequenced by the next writer or reader of the feed.
+    transaction.on_commit(sequence, using=using, robust=True)
 
 
 def _collapsed(pending):
