@@ -391,3 +391,26 @@ def test_a_withdrawn_study_event_says_withdraw_not_unpublish(api_client):
     study.withdrawal_reason = "Fabricated data."
     study.save()
     assert events(api_client, since=start) == [("study", study.pk, "withdraw")]
+
+
+def test_the_schema_documents_the_feed_its_parameters_and_its_400(api_client):
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    operation = schema["paths"]["/api/v1/changes/"]["get"]
+    assert {p["name"] for p in operation["parameters"]} >= {"since", "page_size"}
+    assert "400" in operation["responses"]
+    page = schema["components"]["schemas"]["ChangePage"]
+    assert set(page["properties"]) == {"next", "cursor", "results"}
+    event = schema["components"]["schemas"]["Change"]
+    assert set(event["properties"]) == {
+        "event",
+        "kind",
+        "id",
+        "slug",
+        "action",
+        "time",
+        "url",
+    }
+    action = event["properties"]["action"]
+    if "$ref" in action:
+        action = schema["components"]["schemas"][action["$ref"].rsplit("/", 1)[1]]
+    assert set(action["enum"]) >= {"publish", "unpublish", "retract", "delete"}
