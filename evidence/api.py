@@ -217,7 +217,11 @@ class ClaimViewSet(TombstoneMixin, ModeratedWritesMixin, PublicReadViewSet):
         lookup = self.kwargs["slug"]
         if is_claim_id(lookup):
             return Claim.objects.filter(pk=int(lookup)).first()
-        return Claim.objects.filter(slug=lookup).first()
+        claim = Claim.objects.filter(slug=lookup).first()
+        if claim is None:  # a renamed claim's earlier slug
+            alias = ClaimSlugAlias.objects.select_related("claim").filter(slug=lookup)
+            claim = next((each.claim for each in alias[:1]), None)
+        return claim
 
     def get_serializer_class(self):
         return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer

@@ -120,3 +120,15 @@ def test_the_schema_documents_410_on_reads_of_one_item(api_client):
         assert "reason" in str(gone) or "$ref" in str(gone)
     body = schema["components"]["schemas"]["Gone"]
     assert set(body["required"]) == {"detail", "reason", "status"}
+
+
+def test_a_retracted_claims_earlier_slug_is_gone_too(api_client, editor_api):
+    claim = ClaimFactory()
+    old_slug = claim.slug
+    claim.slug = "a-new-name-for-it"
+    claim.save()
+    claim.status, claim.retraction_reason = Status.RETRACTED, "Duplicate."
+    claim.save()
+    response = api_client.get(f"/api/v1/claims/{old_slug}/")
+    assert response.status_code == 410
+    assert response.json()["reason"] == "Duplicate."
