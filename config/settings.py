@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "dataversion",
     "studies",
     "evidence",
+    "changes",
     "backup",
 ]
 

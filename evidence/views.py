@@ -34,6 +34,7 @@ from .search import fewer_words_suggestion, search_words, spelling_suggestion
 from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
+from .tombstones import tombstone_reason
 from .verdict import (
     DOMAINS,
     INCONSISTENT_SHARE,
@@ -211,7 +212,7 @@ class ClaimAddressMixin:
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if self.object.status == Status.RETRACTED:
+        if tombstone_reason(self.object) is not None:
             return render(
                 request,
                 "evidence/claim_retracted.html",

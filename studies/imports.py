@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -26,6 +27,10 @@ from .services import (
 
 # Entries read, checked against the database and written together.
 IMPORT_BATCH_SIZE = 1000
+
+# Sent with ``studies`` after an import updated stored studies in bulk
+# (``bulk_update`` sends no post_save).
+studies_updated_in_bulk = Signal()
 # The report lists at most this many problems (and notes); the counts cover all.
 MAX_LISTED_PROBLEMS = 1000
 
@@ -356,6 +361,7 @@ class _BatchImport:
                 default_user=self.user,
                 default_change_reason=reason,
             )
+            studies_updated_in_bulk.send(sender=Study, studies=updated)
 
     def _notes(self, citation):
         """The entry's notes (values dropped, fields not stored), also in the report."""
