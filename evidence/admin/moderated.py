@@ -22,6 +22,7 @@ from ..workflow import (
     may_delete,
     publish_verdict_preview,
 )
+from .errors import ErrorsWhereTheyLookMixin
 from .forms import ModeratedForm, RetractForm, form_for_user
 from .rendering import verdict_changes_html
 
@@ -86,7 +87,7 @@ def save_report(request) -> SaveReport:
     return request._save_report
 
 
-class ModeratedAdmin(HistoryAdmin):
+class ModeratedAdmin(ErrorsWhereTheyLookMixin, HistoryAdmin):
     """Admin behaviour shared by claims and evidence links (see evidence.workflow)."""
 
     form = ModeratedForm
