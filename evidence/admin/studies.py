@@ -9,7 +9,11 @@ from studies.models import Study
 from ..admin_queue import AddedByMeFilter
 from .forms import StudyModeratedForm
 from .moderated import ModeratedAdmin
-from .study_links import link_to_claims_button, link_to_claims_view
+from .study_links import (
+    link_to_claims_button,
+    link_to_claims_list_link,
+    link_to_claims_view,
+)
 
 
 class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
@@ -17,6 +21,13 @@ class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
 
     form = StudyModeratedForm
     list_filter = [*StudyAdmin.list_filter, AddedByMeFilter]
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "link_to_claims_column"]
+
+    @admin.display(description="Evidence")
+    def link_to_claims_column(self, obj):
+        return link_to_claims_list_link(obj)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

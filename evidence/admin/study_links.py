@@ -8,6 +8,8 @@ entry. Nothing here repeats a rule: it only asks the same questions for
 several claims, and saves all the links or none.
 """
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
@@ -18,6 +20,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Claim, Evidence, Status
 from ..workflow import status_change_check
@@ -139,19 +142,43 @@ def link_to_claims_view(model_admin, request, object_id):
                 + "; ".join(link.claim.statement for link in links),
                 messages.SUCCESS,
             )
-            return HttpResponseRedirect(
-                reverse("admin:studies_study_change", args=[study.pk])
-            )
+            return HttpResponseRedirect(_next_url(request, study))
     context = {
         **model_admin.admin_site.each_context(request),
         "title": "Link this study to claims",
         "opts": model_admin.model._meta,
         "object": study,
         "form": form,
+        "next": _next_url(request, study),
         "media": model_admin.media + form.media,
         "existing": study.evidence.visible_to(request.user).select_related("claim"),
     }
     return TemplateResponse(request, "admin/studies/study/link_to_claims.html", context)
+
+
+def _next_url(request, study):
+    """Where to go after linking: back to the list the curator came from
+    (its filters kept), else to the study's page."""
+    came_from = request.POST.get("next") or request.GET.get("next", "")
+    if not came_from and request.method == "GET":
+        referer = urlsplit(request.headers.get("Referer", ""))
+        if referer.path == reverse("admin:studies_study_changelist"):
+            came_from = urlunsplit(("", "", referer.path, referer.query, ""))
+    if came_from and url_has_allowed_host_and_scheme(
+        came_from,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    ):
+        return came_from
+    return reverse("admin:studies_study_change", args=[study.pk])
+
+
+def link_to_claims_list_link(study):
+    """The study list's shortcut to the form (which comes back to the list)."""
+    return format_html(
+        '<a href="{}">Link to claims</a>',
+        reverse("admin:studies_study_link_claims", args=[study.pk]),
+    )
 
 
 def link_to_claims_button(study):

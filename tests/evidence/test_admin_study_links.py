@@ -127,3 +127,30 @@ def test_the_form_page_costs_the_same_queries_however_many_links_exist(
             EvidenceFactory(study=study)
 
     assert_constant_queries(lambda: curator_client.get(url_for(study)), grow)
+
+
+def test_from_the_study_list_the_form_comes_back_to_the_same_list(curator_client):
+    study = StudyFactory()
+    changelist = reverse("admin:studies_study_changelist") + "?q=compound"
+    listing = curator_client.get(changelist)
+    assert url_for(study) in listing.content.decode()
+    form = curator_client.get(
+        url_for(study), HTTP_REFERER="http://testserver" + changelist
+    )
+    assert f'name="next" value="{changelist}"'.replace("&", "&amp;") in (
+        form.content.decode()
+    )
+    response = curator_client.post(
+        url_for(study), {**link_data([ClaimFactory()]), "next": changelist}
+    )
+    assert response["Location"] == changelist
+
+
+def test_a_foreign_next_address_is_ignored(curator_client):
+    study = StudyFactory()
+    response = curator_client.post(
+        url_for(study), {**link_data([ClaimFactory()]), "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse(
+        "admin:studies_study_change", args=[study.pk]
+    )
