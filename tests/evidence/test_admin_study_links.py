@@ -154,3 +154,19 @@ def test_a_foreign_next_address_is_ignored(curator_client):
     assert response["Location"] == reverse(
         "admin:studies_study_change", args=[study.pk]
     )
+
+
+def test_staff_who_may_not_add_links_get_a_page_that_says_why(client):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_study"))
+    client.force_login(viewer)
+    study = StudyFactory()
+    response = client.get(url_for(study))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Only curators and editors link studies to claims" in html
+    assert "ask the site" in html
