@@ -4,6 +4,7 @@ from django.urls import include, path
 from .views import favicon, healthz
 
 handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
 handler404 = "config.views.page_not_found"
 handler500 = "config.views.server_error"
 

@@ -263,7 +263,10 @@ class StudyAdmin(HistoryAdmin):
     def import_citations_view(self, request):
         """Upload a citation file, preview what becomes of each entry, confirm."""
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only curators and editors import citations: your account may "
+                "not add studies."
+            )
         if request.method == "POST" and "confirm" in request.POST:
             return self._import_confirmed(request)
         form = CitationImportForm(request.POST or None, request.FILES or None)
@@ -354,7 +357,9 @@ class StudyAdmin(HistoryAdmin):
         form with the DOI filled in.
         """
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only curators and editors add studies: your account may not."
+            )
         add_url = reverse("admin:studies_study_add")
         if request.method == "POST" and "by_hand" in request.POST:
             doi = normalize_doi(request.POST.get("doi", ""))
