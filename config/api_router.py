@@ -6,6 +6,7 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
+from core.views import SchemaView
 from evidence.api import (
     ClaimViewSet,
     EvidenceViewSet,
@@ -13,8 +14,6 @@ from evidence.api import (
     ReleaseViewSet,
     RevisionViewSet,
 )
-
-from .views import SchemaView
 
 
 class ApiRootView(routers.APIRootView):

@@ -1,11 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import favicon, healthz
+from core.views import favicon, healthz
 
-handler400 = "config.views.bad_request"
-handler404 = "config.views.page_not_found"
-handler500 = "config.views.server_error"
+handler400 = "core.views.bad_request"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

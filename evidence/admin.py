@@ -9,8 +9,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from config.admin_forms import ConcurrentEditForm
-from config.history_admin import HistoryAdmin
+from core.admin_forms import ConcurrentEditForm
+from core.history_admin import HistoryAdmin
 from studies.admin import StudyAdmin
 from studies.forms import StudyAdminForm
 from studies.models import Design, Study

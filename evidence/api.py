@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import MovedPermanently, PublicReadViewSet
+from core.api import MovedPermanently, PublicReadViewSet
 from studies.api import StudyViewSet
 from studies.filters import is_claim_id
 from studies.serializers import StudySerializer
@@ -177,7 +177,7 @@ class ModeratedWritesMixin:
 class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
     paginated_actions = ("versions",)
-    # A renamed claim's old slug answers 301 (documented by config/schema.py).
+    # A renamed claim's old slug answers 301 (documented by core/schema.py).
     redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet

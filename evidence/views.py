@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from config.pagination import CachedCountPaginator, CachedPagePaginator
+from core.pagination import CachedCountPaginator, CachedPagePaginator
 from studies.models import Population, Study
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet

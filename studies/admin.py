@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.history_admin import HistoryAdmin
+from core.history_admin import HistoryAdmin
 from evidence.models import Evidence
 
 from .crossref import (

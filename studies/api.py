@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
-from config.api import PublicReadViewSet
+from core.api import PublicReadViewSet
 from evidence.models import Evidence
 
 from .exports import STUDY_COLUMNS, study_row

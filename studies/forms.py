@@ -1,7 +1,7 @@
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from config.admin_forms import ConcurrentEditForm
+from core.admin_forms import ConcurrentEditForm
 
 from .crossref import InvalidDoi, doi_checked
 from .importers import FORMATS
