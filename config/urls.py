@@ -14,6 +14,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
-    path("studies/", include("studies.urls")),
+    path("studies/", include("evidence.study_urls")),
     path("", include("evidence.urls")),
 ]

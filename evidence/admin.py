@@ -26,6 +26,7 @@ from .models import (
     Status,
 )
 from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+from .study_admin import EvidenceOfStudyInline
 from .workflow import (
     PUBLISH_PERMISSIONS,
     REMOVAL_REASON_FIELD,
@@ -865,6 +866,7 @@ class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
 
     form = StudyModeratedForm
     list_filter = [*StudyAdmin.list_filter, AddedByMeFilter]
+    inlines = [*StudyAdmin.inlines, EvidenceOfStudyInline]
 
 
 admin.site.unregister(Study)

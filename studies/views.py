@@ -1,7 +1,12 @@
+"""The study reader pages: the filtered list and a study's page.
+
+They show what ``studies`` knows; ``evidence`` extends them with the claims a
+study bears on (evidence/study_pages.py), and the site serves those.
+"""
+
 from django.views.generic import DetailView
 
-from evidence.models import Evidence
-from evidence.views import FilteredListView
+from core.listing import FilteredListView
 
 from .citations import apa, bibtex
 from .filters import StudyFilterSet
@@ -14,7 +19,7 @@ class StudyListView(FilteredListView):
     noun = "studies"
 
     # Filters the page has no control for, kept when the form is submitted.
-    hidden_filters = ("claim", "doi", "pmid")
+    hidden_filters = ("doi", "pmid")
 
     def get_queryset(self):
         return Study.objects.published().for_list()
@@ -38,12 +43,6 @@ class StudyDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["links"] = (
-            Evidence.objects.published()
-            .filter(study=self.object)
-            .for_list()
-            .order_by("claim__topic", "claim__statement")
-        )
         context["bibtex"] = bibtex(self.object)
         context["apa"] = apa(self.object)
         return context

@@ -1,0 +1,13 @@
+"""The study pages' addresses (namespace ``studies``), served with what
+evidence adds to them (evidence/study_pages.py)."""
+
+from django.urls import path
+
+from . import study_pages
+
+app_name = "studies"
+
+urlpatterns = [
+    path("", study_pages.StudyListView.as_view(), name="list"),
+    path("<int:pk>/", study_pages.StudyDetailView.as_view(), name="detail"),
+]
