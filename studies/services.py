@@ -128,7 +128,3 @@ def study_upsert(
         existing._history_user = user
     existing.save()
     return existing, UPDATED
-
-
-def shortened(text, limit):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
