@@ -7,7 +7,7 @@ from .identifiers import normalize_doi, normalize_pmid, normalize_title
 from .models import Study
 
 CREATED, UPDATED, UNCHANGED, SKIPPED = "created", "updated", "unchanged", "skipped"
-EMPTY = ("", None, [])
+EMPTY: tuple[object, ...] = ("", None, [])
 
 
 class StudyIndex:
