@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
-from config.api import StrictQueryParametersMixin
+from core.api import StrictQueryParametersMixin
 
 from .feed import (
     PAGE_SIZE_DEFAULT,

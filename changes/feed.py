@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import router
 from rest_framework.exceptions import ValidationError
 
-from studies.filters import UpdatedSinceField
+from core.filters import UpdatedSinceField
 
 from .models import Change, PendingChange
 from .recording import changes_sequence

@@ -7,6 +7,7 @@ from rest_framework.reverse import reverse
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
 from changes.api import ChangeFeedView
+from core.views import SchemaView
 from evidence.api import (
     ClaimViewSet,
     EvidenceViewSet,
@@ -14,8 +15,6 @@ from evidence.api import (
     ReleaseViewSet,
     RevisionViewSet,
 )
-
-from .views import SchemaView
 
 
 class ApiRootView(routers.APIRootView):

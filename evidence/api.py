@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -15,15 +16,19 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import MovedPermanently, PublicReadViewSet
+from core.api import MovedPermanently, PublicReadViewSet
 from studies.api import StudyViewSet
-from studies.filters import is_claim_id
 from studies.serializers import StudySerializer
 
 from . import rows
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
 from .exports import claim_va_statement
-from .filters import ClaimFilterSet, EvidenceFilterSet
+from .filters import (
+    ClaimFilterSet,
+    EvidenceFilterSet,
+    StudyClaimFilterSet,
+    is_claim_id,
+)
 from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision, Status
 from .serializers import (
     CLAIM_EVIDENCE_PREVIEW,
@@ -186,7 +191,7 @@ class ModeratedWritesMixin:
 class ClaimViewSet(TombstoneMixin, ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
     paginated_actions = ("versions",)
-    # A renamed claim's old slug answers 301 (documented by config/schema.py).
+    # A renamed claim's old slug answers 301 (documented by core/schema.py).
     redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
@@ -540,4 +545,21 @@ class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
 class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     """Studies, written under the same review workflow as claims and links."""
 
+    # Evidence adds what studies know nothing of: the claim filter, and the
+    # claims each study informs (StudySerializer's ``claims``), prefetched.
     serializer_class = StudyWorkflowSerializer
+    filterset_class = StudyClaimFilterSet
+
+    def get_queryset(self):
+        links = (
+            Evidence.objects.published()
+            .select_related("claim")
+            .order_by("claim__statement")
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("evidence", queryset=links, to_attr="published_links")
+            )
+        )

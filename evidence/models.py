@@ -6,9 +6,10 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from studies.models import errors_moved_to_fields, validate_not_blank
+from core.model_errors import errors_moved_to_fields
+from core.text import shortened
+from studies.models import validate_not_blank
 from studies.moderation import StudyStatus, study_visible_statuses
-from studies.services import shortened
 
 from .effects import EffectFavours, EffectMeasure, effect_field_errors, link_effect
 from .profile import (

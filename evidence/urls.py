@@ -1,8 +1,7 @@
 from django.urls import path
 
-from studies.views import claim_citation_file
-
 from . import views
+from .study_pages import claim_citation_file
 
 app_name = "evidence"
 

@@ -1,7 +1,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.core.paginator import Page
 from django.http import (
     FileResponse,
     Http404,
@@ -11,9 +11,9 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.generic import DetailView, ListView, TemplateView
-from django_filters.views import FilterView
 
-from config.pagination import CachedCountPaginator, CachedPagePaginator
+from core.listing import FilteredListView, filters_invalid, page_or_404
+from core.pagination import CachedPagePaginator
 from studies.models import Population, Study
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
@@ -63,57 +63,6 @@ GROUP_NOUNS = {
     Direction.CONTRADICTS: "contradicting evidence",
     Direction.MIXED: "mixed findings",
 }
-
-
-def page_or_404(paginator, number, *, what):
-    """Page ``number`` of ``paginator``, or a 404 whose message says what to do."""
-    number = (number or "1").strip()
-    if number == "last":
-        number = paginator.num_pages
-    try:
-        return paginator.page(number)
-    except PageNotAnInteger:
-        shown = str(number)[:20]
-        raise Http404(
-            f"“{shown}” is not a page number. Pages of {what} are numbered from 1."
-        ) from None
-    except EmptyPage:
-        pages = paginator.num_pages
-        raise Http404(
-            f"There is no page {str(number)[:20]} of {what}: "
-            f"there {'is' if pages == 1 else 'are'} {pages} "
-            f"page{'' if pages == 1 else 's'}."
-        ) from None
-
-
-def filters_invalid(filterset):
-    return filterset.is_bound and not filterset.is_valid()
-
-
-class FilteredListView(FilterView):
-    """A list page filtered by an app's shared FilterSet, with reader-proof input.
-
-    Filters the form rejects answer 400 with the form's errors on the page;
-    a page number that is not a number or past the end answers 404 with a
-    message saying so.
-    """
-
-    paginate_by = 20
-    paginator_class = CachedCountPaginator
-    noun = "results"
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        number = self.request.GET.get(self.page_kwarg)
-        if filters_invalid(self.filterset):
-            number = None  # the errors matter, not the page
-        page = page_or_404(paginator, number, what=self.noun)
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def render_to_response(self, context, **response_kwargs):
-        if filters_invalid(self.filterset):
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
 
 
 class HomeView(ListView):

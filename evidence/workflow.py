@@ -25,9 +25,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.text import shortened
 from studies.models import Study
 from studies.moderation import StudyStatus
-from studies.services import shortened
 
 from .effects import EFFECT_FIELDS
 from .models import Claim, Evidence, Revision, RevisionStatus, Status

@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from config.admin_forms import ConcurrentEditForm
+from core.admin_forms import ConcurrentEditForm
 
 from .crossref import InvalidDoi, doi_checked
 from .importers import FORMATS

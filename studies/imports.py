@@ -12,6 +12,8 @@ from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from core.text import shortened
+
 from .importers import CitationReader
 from .models import EntryMethod, Study
 from .services import (
@@ -22,7 +24,6 @@ from .services import (
     UPDATED,
     StudyIndex,
     _apply_fields,
-    shortened,
 )
 
 # Entries read, checked against the database and written together.

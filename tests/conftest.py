@@ -70,7 +70,7 @@ def _fresh_cache():
     """Throttle counters and cached profiles must not leak between tests."""
     from django.core.cache import cache
 
-    from config import pagination
+    from core import pagination
 
     def clear():
         cache.clear()

@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import PermissionDenied
 
-from config.admin_forms import ConcurrentEditForm
+from core.admin_forms import ConcurrentEditForm
 from studies.forms import StudyAdminForm
 
 from ..models import IndirectnessReason, Status

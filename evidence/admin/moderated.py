@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.history_admin import HistoryAdmin
+from core.history_admin import HistoryAdmin
 
 from ..models import Status
 from ..workflow import (

@@ -7,6 +7,7 @@ from studies.admin import StudyAdmin
 from studies.models import Study
 
 from ..admin_queue import AddedByMeFilter
+from ..study_admin import EvidenceOfStudyInline
 from .forms import StudyModeratedForm
 from .moderated import ModeratedAdmin
 from .study_links import (
@@ -21,6 +22,7 @@ class ModeratedStudyAdmin(ModeratedAdmin, StudyAdmin):
 
     form = StudyModeratedForm
     list_filter = [*StudyAdmin.list_filter, AddedByMeFilter]
+    inlines = [*StudyAdmin.inlines, EvidenceOfStudyInline]
 
     def get_list_display(self, request):
         return [*super().get_list_display(request), "link_to_claims_column"]

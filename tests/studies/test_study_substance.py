@@ -7,10 +7,10 @@ import io
 import pytest
 
 from evidence.models import Status
+from evidence.study_page import effect_sentence, judgements
 from studies.citation_files import ris
 from studies.citations import bibtex_entries
 from studies.importers import CitationReader
-from studies.study_page import effect_sentence, judgements
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
 from tests.utils import assert_constant_queries
 

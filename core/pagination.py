@@ -17,7 +17,7 @@ from dataversion.version import data_version
 # Counts remembered by each process (keys carry the data version, so a write
 # makes them unreachable); cleared whole when full.
 LOCAL_COUNTS = 2000
-_local_counts = {}
+_local_counts: dict[str, tuple[int, float]] = {}
 
 # Parameters that do not change what a list holds, only which part is shown.
 NOT_FILTERS = {"page", "page_size", "cursor", "format", "ordering"}

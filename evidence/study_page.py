@@ -9,8 +9,8 @@ out of the view so that the wording is tested without a page.
 import math
 from dataclasses import dataclass, field
 
-from evidence.models import DomainRating
-from evidence.verdict import DOMAINS, INDIRECTNESS_PHRASES, MEASURE_NAMES
+from .models import DomainRating
+from .verdict import DOMAINS, INDIRECTNESS_PHRASES, MEASURE_NAMES
 
 # Ratios are stored on the log scale; readers get the ratio itself.
 RATIO_NAMES = {"log_rr": "risk ratio", "log_or": "odds ratio"}
