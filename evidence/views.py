@@ -14,8 +14,10 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from config.pagination import CachedCountPaginator, CachedPagePaginator
+from sitecontent.models import SiteIntro
 from studies.models import Population, Study
 
+from .answer import best_evidence
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
 from .forms import SearchForm
@@ -46,6 +48,10 @@ TOPIC_HEADINGS = {
     Topic.EFFECT: "Effects",
     Topic.RISK: "Risks",
 }
+
+# Where a claim page's filtered evidence starts: every link that changes the
+# evidence shown lands there, not at the top of the page.
+RESULTS_FRAGMENT = "#evidence"
 
 # "Published since" shortcut on the claim page: the last ten years.
 RECENT_YEARS = 10
@@ -123,7 +129,9 @@ class HomeView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        by_topic = {topic: [] for topic in Topic.values}
+        site_intro = SiteIntro.current()
+        context["site_intro"] = site_intro
+        by_topic = {topic: [] for topic in site_intro.ordered_topics()}
         for claim in context["object_list"]:
             by_topic.setdefault(claim.topic, []).append(claim)
         context["topics"] = [
@@ -155,6 +163,11 @@ class EvidenceGroup:
     page: Page
 
     @property
+    def fragment(self):
+        """Where a page of this group starts: its heading."""
+        return f"#group-{self.direction}"
+
+    @property
     def pages_label(self):
         return f"Pages of {GROUP_NOUNS[self.direction]}"
 
@@ -171,7 +184,7 @@ def evidence_shortcuts(query):
         (f"Published since {recent}", {"year_min": str(recent)}),
     ]
     return [
-        {"label": label, "url": query_url(query, **changes)}
+        {"label": label, "url": query_url(query, **changes) + RESULTS_FRAGMENT}
         for label, changes in shortcuts
         if any(
             query.getlist(name) != (value if isinstance(value, list) else [value])
@@ -286,6 +299,10 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         )
         latest = versions[0] if versions else None
         context.update(
+            best_evidence=best_evidence(self.object),
+            related_claims=self.object.related_claims.published().order_by(
+                "topic", "statement"
+            ),
             versions=versions,
             latest_version=latest,
             citation=claim_citation(self.object, latest, self.request)
@@ -304,6 +321,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
                 for value in self.request.GET.getlist(name)
             ),
             shortcuts=evidence_shortcuts(self.request.GET),
+            results_fragment=RESULTS_FRAGMENT,
         )
         return context
 
