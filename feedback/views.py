@@ -32,13 +32,14 @@ def _report(request, *, subject, field):
     if request.method == "POST":
         form = ProblemReportForm(request.POST)
         if rate_limited(request):
-            return render(
+            response = render(
                 request,
                 "feedback/report.html",
                 {"form": form, "subject": subject, "rate_limited": True},
                 status=429,
-                headers={"Retry-After": "3600"},
             )
+            response["Retry-After"] = "3600"
+            return response
         if form.is_valid():
             if not form.is_spam():
                 report = form.save(commit=False)
