@@ -154,6 +154,10 @@ class ClaimListView(FilteredListView):
     def get_queryset(self):
         return Claim.objects.published()
 
+    def get_context_data(self, **kwargs):
+        # Filter, chip and page links land on the list, below the form on phones.
+        return super().get_context_data(results_fragment="#results", **kwargs)
+
 
 @dataclass
 class EvidenceGroup:

@@ -164,3 +164,13 @@ def test_claim_page_queries_stay_constant_with_more_links_and_relations(client):
         claim.related_claims.add(*ClaimFactory.create_batch(3))
 
     assert_constant_queries(lambda: client.get(claim.get_absolute_url()), grow)
+
+
+def test_a_missing_value_reads_the_same_on_evidence_rows_and_study_pages(client):
+    study = StudyFactory(dose="", population="", year=None, sample_size=None)
+    link = EvidenceFactory(study=study)
+    row = text(client.get(link.claim.get_absolute_url()))
+    detail = text(client.get(study.get_absolute_url()))
+    for label in ("<dd>Not stated</dd>", "<dd>Undated</dd>", "<dd>Not reported</dd>"):
+        assert label in row
+        assert label in detail

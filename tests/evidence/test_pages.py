@@ -247,8 +247,8 @@ def test_claims_empty_state_says_what_to_change(client):
     assert "No claims match" in page
     assert "remove a filter" in page
     # each active filter links to the same view without it
-    assert 'href="?q=sleep"' in page
-    assert 'href="?topic=risk"' in page
+    assert 'href="?q=sleep#results"' in page
+    assert 'href="?topic=risk#results"' in page
 
 
 def test_claims_list_query_count_is_constant(client):

@@ -55,3 +55,12 @@ def test_the_admin_list_opens_the_one_site_intro(admin_client):
     response = admin_client.get("/admin/sitecontent/siteintro/")
     assert response.status_code == 302
     assert response["Location"].endswith(f"/siteintro/{intro.pk}/change/")
+
+
+def test_curators_relate_claims_in_the_claim_admin(admin_client):
+    claim, other = ClaimFactory(), ClaimFactory()
+    page = admin_client.get(f"/admin/evidence/claim/{claim.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="related_claims"' in page.content.decode()
+    claim.related_claims.add(other)
+    assert list(other.related_claims.all()) == [claim]  # symmetric
