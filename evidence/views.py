@@ -125,7 +125,9 @@ class HomeView(ListView):
     template_name = "evidence/home.html"
 
     def get_queryset(self):
-        return Claim.objects.published()
+        # Within a topic, the most-studied claims first: those readers most
+        # often ask about, and those with a verdict worth reading.
+        return Claim.objects.published().order_by("-evidence_count", "statement")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

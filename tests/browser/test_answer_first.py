@@ -58,8 +58,7 @@ def test_one_click_from_home_to_the_verdict_and_its_trials_in_the_first_screen(
     tab = open_tab(viewport=size)
     tab.goto("/")
     link = tab.page.get_by_role("link", name=claim.statement)
-    if viewport == "desktop":
-        assert in_first_screen(link, size), "the claim is below the first screen"
+    assert in_first_screen(link, size), "the claim is below the home's first screen"
     link.click()  # the one click
     tab.page.wait_for_url(re.compile(re.escape(claim.get_absolute_url()) + "$"))
     verdict = tab.page.locator(".verdict-panel .verdict-text")
@@ -171,6 +170,27 @@ def test_a_reader_reports_a_problem_without_an_account(tab):
     tab.page.get_by_role("link", name="Back to the page you reported").click()
     assert tab.page.locator("h1").inner_text() == claim.statement
     tab.assert_no_console_errors(allow=("status of 400",))
+
+
+def test_claim_and_study_pages_print_their_content_without_navigation(tab):
+    claim = contested_claim()
+    study = best_evidence(claim)[0].study
+    tab.page.emulate_media(media="print")
+    for path in (claim.get_absolute_url(), study.get_absolute_url()):
+        tab.goto(path)
+        assert tab.page.locator("h1").is_visible()
+        for hidden in (
+            ".site-header",
+            ".site-footer",
+            "form.filters",
+            ".report-problem",
+        ):
+            assert not tab.page.locator(hidden).is_visible(), f"{hidden} prints"
+    tab.goto(claim.get_absolute_url())
+    assert tab.page.locator(".best-item").first.is_visible()
+    assert tab.page.locator(".evidence-item").first.is_visible()
+    pdf = tab.page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
 
 
 PAGES = {

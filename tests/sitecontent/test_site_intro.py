@@ -64,3 +64,14 @@ def test_curators_relate_claims_in_the_claim_admin(admin_client):
     assert 'name="related_claims"' in page.content.decode()
     claim.related_claims.add(other)
     assert list(other.related_claims.all()) == [claim]  # symmetric
+
+
+def test_within_a_topic_the_most_studied_claims_come_first(client):
+    from tests.factories import EvidenceFactory
+
+    few = ClaimFactory(statement="A claim with one study", topic="effect")
+    many = ClaimFactory(statement="B claim with three studies", topic="effect")
+    EvidenceFactory(claim=few)
+    EvidenceFactory.create_batch(3, claim=many)
+    page = client.get("/").content.decode()
+    assert page.index(many.statement) < page.index(few.statement)
