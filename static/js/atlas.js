@@ -80,6 +80,21 @@
     });
   }
 
+  // A filtered link shared without its fragment opens at the results too.
+  if (!window.location.hash) {
+    document.querySelectorAll("form[data-results]").forEach(function (form) {
+      var target = document.getElementById(form.getAttribute("data-results"));
+      var params = new URLSearchParams(window.location.search);
+      var filtered = Array.prototype.some.call(form.elements, function (field) {
+        return field.name && params.getAll(field.name).some(function (value) { return value.trim(); });
+      });
+      params.forEach(function (value, name) {
+        if (/(^|_)page$/.test(name)) { filtered = true; }
+      });
+      if (target && filtered) { target.scrollIntoView(); }
+    });
+  }
+
   // Keep keyboard users where they were after the page reloads with the filter.
   var id = recall();
   var field = id && document.getElementById(id);

@@ -128,6 +128,16 @@ def test_a_shared_filtered_link_opens_at_the_evidence(open_tab, viewport):
     assert box["y"] < size["height"], f"first evidence item {box['y']:.0f}px down"
 
 
+def test_a_filtered_link_shared_without_its_fragment_opens_at_the_evidence(open_tab):
+    claim = contested_claim()
+    tab = open_tab(viewport=PHONE)
+    tab.goto(f"{claim.get_absolute_url()}?direction=contradicts")
+    wait_until_landed(tab.page, "#evidence")
+    # An unknown parameter is not a filter: the page opens at its top.
+    tab.goto(f"{claim.get_absolute_url()}?utm_source=newsletter")
+    assert tab.page.evaluate("window.scrollY") == 0
+
+
 def test_profile_counts_and_quick_filters_land_at_the_evidence(tab):
     claim = contested_claim()
     tab.goto(claim.get_absolute_url())
@@ -198,6 +208,12 @@ PAGES = {
     "claim": lambda claim: claim.get_absolute_url(),
     "claim with a bad filter": lambda claim: (
         claim.get_absolute_url() + "?year_min=abc#evidence"
+    ),
+    "claims list with a bad filter": lambda claim: (
+        "/claims/?year_min=x&evidence_type=bogus"
+    ),
+    "claim filtered on a phone's folded form": lambda claim: (
+        claim.get_absolute_url() + "?evidence_type=controlled#evidence"
     ),
     "report form": lambda claim: f"/report/claim/{claim.slug}/",
     "thank-you page": lambda claim: f"/report/thanks/?back={claim.get_absolute_url()}",
