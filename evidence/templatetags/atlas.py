@@ -13,9 +13,32 @@ DIRECTION_LABELS = dict(Direction.choices)
 TYPE_LABELS = dict(EvidenceType.choices)
 # Parameters that are not filters: they are left out of the "active filters".
 NOT_FILTERS = {"ordering"}
-# Sorts the API keeps for clients that sync, which mean nothing to a reader:
-# the pages do not offer them (they still apply when given in the URL).
-HIDDEN_ORDERINGS = {"created", "-created", "updated", "-updated"}
+# Sorts the API keeps for clients that sync, or that order by a stored code
+# (evidence types alphabetically), which mean nothing to a reader: the pages
+# do not offer them (they still apply when given in the URL).
+HIDDEN_ORDERINGS = {
+    "created",
+    "-created",
+    "updated",
+    "-updated",
+    "evidence_type",
+    "-evidence_type",
+}
+# The other sorts in a reader's words (the API's names stay as they are).
+READER_ORDERING_LABELS = {
+    "-year": "Newest first",
+    "year": "Oldest first",
+    "statement": "Statement, A to Z",
+    "-statement": "Statement, Z to A",
+    "-certainty": "Most certain first",
+    "certainty": "Least certain first",
+    "-strength": "Strongest evidence for first",
+    "strength": "Strongest evidence against first",
+    "-evidence_count": "Most evidence first",
+    "evidence_count": "Least evidence first",
+    "title": "Title, A to Z",
+    "-title": "Title, Z to A",
+}
 
 
 def is_page_param(name):
@@ -133,7 +156,7 @@ def reader_choices(bound_field):
     API clients, unless the URL chose one."""
     selected = set(selected_values(bound_field))
     return [
-        (value, label)
+        (value, READER_ORDERING_LABELS.get(value, label))
         for value, label in bound_field.field.choices
         if value not in HIDDEN_ORDERINGS or value in selected
     ]

@@ -144,8 +144,8 @@ def test_unknown_parameters_are_ignored_by_pages(client):
 def test_pages_do_not_offer_the_created_and_updated_sorts(client):
     claim = ClaimFactory()
     page = client.get(claim.get_absolute_url()).content.decode()
-    assert 'value="-year"' in page
-    for hidden in ("created", "-created", "updated", "-updated"):
+    assert '<option value="-year">Newest first</option>' in page
+    for hidden in ("created", "-created", "updated", "-updated", "evidence_type"):
         assert f'value="{hidden}"' not in page
     assert 'value="-updated"' not in client.get("/claims/").content.decode()
     # Still honoured (and shown) when a URL asks for one.
