@@ -174,3 +174,13 @@ def test_a_missing_value_reads_the_same_on_evidence_rows_and_study_pages(client)
     for label in ("<dd>Not stated</dd>", "<dd>Undated</dd>", "<dd>Not reported</dd>"):
         assert label in row
         assert label in detail
+
+
+def test_on_the_claims_list_links_land_on_the_errors_while_there_are_some(client):
+    ClaimFactory()
+    good = text(client.get("/claims/", {"topic": "effect"}))
+    assert '<div class="results" id="results">' in good
+    bad = text(client.get("/claims/", {"topic": "bogus"}))
+    form = bad[bad.index('<form class="filters"') :]
+    assert form.index('id="results"') < form.index('role="alert"')
+    assert '<div class="results" id="results">' not in bad
