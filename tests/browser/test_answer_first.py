@@ -172,6 +172,8 @@ def test_a_reader_reports_a_problem_without_an_account(tab):
     tab.page.get_by_label("What is wrong or missing?").fill("short")
     tab.page.get_by_role("button", name="Send the report").click()
     assert tab.page.get_by_text("Your report was not sent.").is_visible()
+    assert tab.page.get_by_text("at least 10 characters").is_visible()
+    assert not axe_violations(tab.page)
     tab.page.get_by_label("What is wrong or missing?").fill(
         "A finding seems to misread its study's main outcome."
     )
