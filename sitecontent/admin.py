@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from .models import SiteIntro
@@ -17,8 +18,6 @@ class SiteIntroAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        from django.shortcuts import redirect
-
         intro = SiteIntro.objects.first()
         if intro is None:
             return redirect(reverse("admin:sitecontent_siteintro_add"))
