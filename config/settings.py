@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "evidence",
     "sitecontent",
     "feedback",
+    "backup",
 ]
 
 MIDDLEWARE = [

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from studies.views import claim_citation_file
+
 from . import views
 
 app_name = "evidence"
@@ -13,6 +15,11 @@ urlpatterns = [
         "claims/<slug:slug>/forest/<str:measure>.svg",
         views.claim_forest_svg,
         name="claim-forest",
+    ),
+    path(
+        "claims/<slug:slug>/studies.<str:citation_format>",
+        claim_citation_file,
+        name="claim-citation-file",
     ),
     path(
         "claims/<slug:slug>/v/<int:number>/",

@@ -357,6 +357,25 @@ def claim_forest_svg(request, slug, measure):
     return response
 
 
+def readable_version_link(entry):
+    """A stored version's link with the labels readers see elsewhere.
+
+    Versions store "Short n.d.. Title" (short citation, full stop, title); the
+    doubled full stop after "n.d." and the raw type ("self_report") are
+    mended for display, not in the stored record.
+    """
+    return {
+        **entry,
+        "citation": entry["citation"].replace("n.d.. ", "n.d. "),
+        "evidence_type_label": EvidenceType(entry["evidence_type"]).label
+        if entry["evidence_type"] in EvidenceType.values
+        else entry["evidence_type"],
+        "direction_label": Direction(entry["direction"]).label
+        if entry["direction"] in Direction.values
+        else entry["direction"],
+    }
+
+
 class ClaimVersionView(ClaimAddressMixin, DetailView):
     """A citable earlier (or the current) state of a claim."""
 
@@ -368,7 +387,7 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
             self.object.versions.published(), number=self.kwargs["number"]
         )
         links = sorted(
-            version_links(version).values(),
+            (readable_version_link(entry) for entry in version_links(version).values()),
             key=lambda entry: (entry["direction"], entry["citation"]),
         )
         context.update(
