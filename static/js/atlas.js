@@ -96,7 +96,17 @@
   }
 
   // Keep keyboard users where they were after the page reloads with the filter.
+  // Landing on the results' fragment (#evidence) moves the focus to the page
+  // once it has loaded, so the field takes it back then, without scrolling
+  // away from the results.
   var id = recall();
   var field = id && document.getElementById(id);
-  if (field) { field.focus(); }
+  if (field) {
+    field.focus({ preventScroll: true });
+    window.addEventListener("load", function () {
+      window.requestAnimationFrame(function () {
+        if (document.activeElement !== field) { field.focus({ preventScroll: true }); }
+      });
+    });
+  }
 })();

@@ -99,8 +99,11 @@ def test_back_and_forward_keep_the_form_in_step_with_the_url(tab):
     form = tab.page.locator("form.filters")
     box = form.get_by_role("group", name="Evidence type").get_by_label("Controlled")
     box.check()  # applies itself
-    tab.page.wait_for_url(re.compile(r"evidence_type=controlled"))
+    tab.page.wait_for_url(re.compile(r"evidence_type=controlled.*#evidence$"))
     assert box.is_checked()
+    # Landing on #evidence leaves the keyboard focus on the box just ticked.
+    tab.page.wait_for_load_state("load")
+    tab.page.wait_for_function("document.activeElement.value === 'controlled'")
     tab.page.go_back()
     tab.page.wait_for_url(re.compile(re.escape(claim.get_absolute_url()) + "$"))
     assert not form.locator("input:checked").count()
