@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from config.api import MovedPermanently, PublicReadViewSet
@@ -31,7 +31,6 @@ from .serializers import (
     ClaimSerializer,
     ClaimVersionDetailSerializer,
     ClaimVersionSerializer,
-    ConflictSerializer,
     EvidenceSerializer,
     ReleaseSerializer,
     RemovalSerializer,
@@ -407,6 +406,11 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
         ]
 
 
+class StaleRevisionConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "stale_revision"
+
+
 class CanViewRevisions(permissions.DjangoModelPermissions):
     """Curators and editors read revisions; the review actions check editors."""
 
@@ -443,13 +447,7 @@ class RevisionViewSet(
             "reject the revision instead."
         ),
         request=None,
-        responses={
-            200: RevisionSerializer,
-            409: OpenApiResponse(
-                ConflictSerializer,
-                "The item changed or was taken down since the revision was proposed.",
-            ),
-        },
+        responses={200: RevisionSerializer},
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
@@ -457,9 +455,7 @@ class RevisionViewSet(
         try:
             revision_accept(revision=revision, user=request.user)
         except StaleRevision as error:
-            return Response(
-                {"detail": " ".join(error.messages)}, status=status.HTTP_409_CONFLICT
-            )
+            raise StaleRevisionConflict(" ".join(error.messages)) from None
         revision.refresh_from_db()
         return Response(self.get_serializer(revision).data)
 

@@ -564,12 +564,6 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ConflictSerializer(serializers.Serializer):
-    detail = serializers.CharField(
-        help_text="Why the request conflicts with the stored state."
-    )
-
-
 class RemovalSerializer(serializers.Serializer):
     """The query parameters of a removal (DELETE)."""
 
