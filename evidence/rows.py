@@ -11,6 +11,7 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 
 from functools import cache
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -18,7 +19,7 @@ from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
 from .effects import effect_data, link_effect
-from .serializers import EvidenceSerializer
+from .serializers.links import EvidenceSerializer
 
 # Fields with a shape of their own; every other field is a column.
 EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by", "effect")
@@ -58,8 +59,12 @@ def _plain_fields(serializer, special):
 
 @cache
 def _fields():
-    """``(evidence fields, study fields)`` that map to columns, or None when
-    the serializers have fields that this module cannot produce."""
+    """``(evidence fields, study fields)`` that map to columns.
+
+    Rows are the only way evidence links are read (lists and a claim's
+    preview), so a serializer field this module cannot produce is an error
+    at the first request, never a silent second representation.
+    """
     evidence = _plain_fields(EvidenceSerializer(), EVIDENCE_SPECIAL)
     study = _plain_fields(StudyBriefSerializer(), STUDY_SPECIAL)
     expected = set(EVIDENCE_SPECIAL) | set(evidence or ())
@@ -68,14 +73,11 @@ def _fields():
         or study is None
         or set(EvidenceSerializer.Meta.fields) != expected
     ):
-        return None
+        raise ImproperlyConfigured(
+            "EvidenceSerializer or StudyBriefSerializer has a field that "
+            "evidence/rows.py does not produce: add it to evidence_data()."
+        )
     return evidence, study
-
-
-def supported():
-    """Whether rows can stand in for the serializer (they can unless a field
-    was added that needs a serializer method or a relation)."""
-    return _fields() is not None
 
 
 def evidence_columns():
