@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.models import public_name
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -22,12 +23,20 @@ from .effects import effect_data, link_effect
 from .serializers.links import EvidenceSerializer
 
 # Fields with a shape of their own; every other field is a column.
-EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by", "effect")
+EVIDENCE_SPECIAL = (
+    "claim",
+    "claim_link",
+    "study",
+    "study_brief",
+    "added_by",
+    "links",
+    "effect",
+)
 STUDY_SPECIAL = ("citation", "links")
 # What Study's display properties (citation, source_url) read.
 STUDY_PROPERTY_COLUMNS = ("title", "authors", "authors_et_al", "year", "journal")
 STUDY_SOURCE_COLUMNS = ("doi", "pmid", "url")
-USER_COLUMNS = ("username", "first_name", "last_name")
+USER_COLUMNS = ("first_name", "last_name")
 
 
 class StudyRow:
@@ -107,6 +116,7 @@ class _Urls:
             return url.split(self.PLACEHOLDER) if kwargs else [url]
 
         self.claim = template("api:claim-detail", args=[self.PLACEHOLDER])
+        self.evidence = template("api:evidence-detail", args=[self.PLACEHOLDER])
         self.study = template("api:study-detail", args=[self.PLACEHOLDER])
         evidence_list = template("api:evidence-list")[0]
         self.study_evidence = evidence_list + "?study="
@@ -159,6 +169,12 @@ def evidence_data(rows, request):
                 item[name] = brief
             elif name == "added_by":
                 item[name] = _user_name(row)
+            elif name == "links":
+                item[name] = {
+                    "self": str(row["id"]).join(urls.evidence),
+                    "claim": slug.join(urls.claim),
+                    "study": str(study_id).join(urls.study),
+                }
             elif name == "effect":
                 # The row holds every effect field: they are plain columns.
                 item[name] = effect_data(link_effect(row))
@@ -171,8 +187,7 @@ def evidence_data(rows, request):
 
 
 def _user_name(row):
-    # accounts.User.__str__: the full name, else the username.
+    # accounts.User.public_name, from the columns.
     if row["added_by_id"] is None:
         return None
-    full = f"{row['added_by__first_name']} {row['added_by__last_name']}".strip()
-    return full or row["added_by__username"]
+    return public_name(row["added_by__first_name"], row["added_by__last_name"])

@@ -69,6 +69,9 @@ class VersionLinkSerializer(serializers.Serializer):
 
 
 class ClaimVersionSerializer(serializers.ModelSerializer):
+    self = serializers.SerializerMethodField(
+        help_text="This version in the API (its `links` are the evidence links)."
+    )
     permalink = serializers.SerializerMethodField(
         help_text="The reader page of this version."
     )
@@ -109,8 +112,17 @@ class ClaimVersionSerializer(serializers.ModelSerializer):
             "links_removed",
             "links_changed",
             "permalink",
+            "self",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField)
+    def get_self(self, version):
+        return reverse(
+            "api:claim-version",
+            args=[version.claim.slug, version.number],
+            request=self.context.get("request"),
+        )
 
     @extend_schema_field(serializers.URLField)
     def get_permalink(self, version):
@@ -136,6 +148,7 @@ class ClaimVersionDetailSerializer(ClaimVersionSerializer):
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
+    self = serializers.SerializerMethodField(help_text="This release in the API.")
     download = serializers.SerializerMethodField()
 
     class Meta:
@@ -150,6 +163,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "withdrawn",
             "withdrawn_note",
             "download",
+            "self",
         ]
         read_only_fields = fields
         extra_kwargs = {
@@ -162,6 +176,14 @@ class ReleaseSerializer(serializers.ModelSerializer):
                 "help_text": "Why it was withdrawn, and which release replaces it."
             },
         }
+
+    @extend_schema_field(serializers.URLField)
+    def get_self(self, release):
+        return reverse(
+            "api:release-detail",
+            args=[release.name],
+            request=self.context.get("request"),
+        )
 
     @extend_schema_field(serializers.URLField)
     def get_download(self, release):

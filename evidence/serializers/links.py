@@ -25,6 +25,12 @@ from .shapes import (
 )
 
 
+class EvidenceLinksSerializer(serializers.Serializer):
+    self = serializers.URLField(help_text="This evidence link in the API.")
+    claim = serializers.URLField(help_text="Its claim in the API.")
+    study = serializers.URLField(help_text="Its study in the API.")
+
+
 class EvidenceSerializer(
     WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
 ):
@@ -53,10 +59,14 @@ class EvidenceSerializer(
         required=False,
         help_text=GRADE_FIELDS_HELP["indirectness_reasons"],
     )
-    added_by = serializers.StringRelatedField(
+    added_by = serializers.CharField(
+        source="added_by.public_name",
+        read_only=True,
         allow_null=True,
-        help_text="Who added the link; null when not recorded (seed data, deleted users).",
+        help_text="Who added the link: the curator's full name, else a neutral "
+        "label; null when not recorded (seed data, deleted users).",
     )
+    links = serializers.SerializerMethodField()
     effect = serializers.SerializerMethodField(
         help_text="The effect computed from the arm data or the reported estimate; "
         "null when the link records none."
@@ -89,6 +99,7 @@ class EvidenceSerializer(
             "review_comment",
             "retraction_reason",
             "added_by",
+            "links",
             "created",
             "updated",
         ]
@@ -118,6 +129,19 @@ class EvidenceSerializer(
             getattr(request, "user", None)
         )
         return fields
+
+    @extend_schema_field(EvidenceLinksSerializer)
+    def get_links(self, evidence):
+        request = self.context.get("request")
+        return {
+            "self": reverse("api:evidence-detail", args=[evidence.pk], request=request),
+            "claim": reverse(
+                "api:claim-detail", args=[evidence.claim.slug], request=request
+            ),
+            "study": reverse(
+                "api:study-detail", args=[evidence.study_id], request=request
+            ),
+        }
 
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
