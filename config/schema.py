@@ -169,7 +169,10 @@ CSV_SCHEMA = {
     "type": "string",
     "description": (
         "CSV text (`format=csv`): for a list, a header row and a row per item, "
-        "the whole filtered list; for one resource, a `field,value` row per field."
+        "the whole filtered list, with the columns of the data release's file; "
+        "for one resource, a `field,value` row per field, nested fields flattened "
+        "into dotted names (`verdict.direction`, `evidence.0.id`). Booleans are "
+        "`true`/`false`, null is an empty cell, timestamps are UTC with `Z`."
     ),
 }
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from config.api import MovedPermanently, PublicReadViewSet
 from studies.filters import is_claim_id
 
+from ..columns import CLAIM_COLUMNS, claim_row
 from ..exports import claim_va_statement
 from ..filters import ClaimFilterSet
 from ..models import Claim, ClaimSlugAlias, Evidence
@@ -22,7 +23,6 @@ from ..serializers import (
     ClaimVersionDetailSerializer,
     ClaimVersionSerializer,
 )
-from ..synthesis import FLAT_COLUMNS, flat_meta_analysis
 from .common import CLAIM_LOOKUP, CSV_DESCRIPTION, ModeratedWritesMixin, write_schema
 
 
@@ -44,20 +44,8 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
     queryset = Claim.objects.all()
-    csv_columns = [
-        "slug",
-        "statement",
-        "topic",
-        "status",
-        "verdict_direction",
-        "certainty",
-        "verdict_text",
-        "evidence_count",
-        "strength",
-        "strength_score",
-        "updated",
-        *(column for column, _ in FLAT_COLUMNS),
-    ]
+    # The columns of the data release's file (evidence/columns.py).
+    csv_columns = [column for column, _ in CLAIM_COLUMNS]
 
     def get_queryset(self):
         return Claim.objects.visible_to(self.request.user)
@@ -164,19 +152,5 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
             claim_va_statement(claim, links.iterator(chunk_size=2000), request=request)
         )
 
-    def csv_row(self, claim):
-        # The stored values, as in a data release's claims.csv.
-        return [
-            claim.slug,
-            claim.statement,
-            claim.topic,
-            claim.status,
-            claim.verdict_direction,
-            claim.certainty,
-            claim.verdict_text,
-            claim.evidence_count,
-            claim.strength,
-            claim.strength_score,
-            claim.updated.isoformat(),
-            *flat_meta_analysis(claim.meta_analyses),
-        ]
+    def csv_row(self, item):
+        return claim_row(item)

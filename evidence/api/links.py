@@ -8,7 +8,7 @@ from drf_spectacular.utils import (
 from config.api import PublicReadViewSet
 
 from .. import rows
-from ..effects import EFFECT_CSV_COLUMNS, effect_cells
+from ..columns import EVIDENCE_COLUMNS, evidence_row
 from ..filters import EvidenceFilterSet
 from ..models import Evidence
 from ..serializers import (
@@ -29,24 +29,8 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
     queryset = Evidence.objects.all()
-    csv_columns = [
-        "id",
-        "claim",
-        "study_id",
-        "study_citation",
-        "study_year",
-        "study_design",
-        "study_population",
-        "study_dose",
-        "study_retracted",
-        "evidence_type",
-        "direction",
-        "finding",
-        "status",
-        "created",
-        "updated",
-        *(column for column, _ in EFFECT_CSV_COLUMNS),
-    ]
+    # The columns of the data release's file (evidence/columns.py).
+    csv_columns = [column for column, _ in EVIDENCE_COLUMNS]
 
     def get_queryset(self):
         return Evidence.objects.visible_to(self.request.user).for_list()
@@ -63,23 +47,5 @@ class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
     def extra_create_fields(self):
         return {"added_by": self.request.user}
 
-    def csv_row(self, link):
-        study = link.study
-        return [
-            link.pk,
-            link.claim.slug,
-            study.pk,
-            study.citation,
-            study.year or "",
-            study.design,
-            study.population,
-            study.dose,
-            "yes" if study.retracted else "",
-            link.evidence_type,
-            link.direction,
-            link.finding,
-            link.status,
-            link.created.isoformat(),
-            link.updated.isoformat(),
-            *effect_cells(link.effect),
-        ]
+    def csv_row(self, item):
+        return evidence_row(item)
