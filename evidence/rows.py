@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from accounts.models import public_name
+from config.nulls import blank_as_null
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -155,7 +156,11 @@ def evidence_data(rows, request):
             else:
                 field = study_fields[name]
                 value = study_values.get(field.source, study_id)
-                brief[name] = None if value is None else field.to_representation(value)
+                brief[name] = (
+                    None
+                    if value is None
+                    else blank_as_null(field, field.to_representation(value))
+                )
         slug = row["claim__slug"]
         item = {}
         for name in EvidenceSerializer.Meta.fields:
@@ -181,7 +186,11 @@ def evidence_data(rows, request):
             else:
                 field = evidence_fields[name]
                 value = row[field.source]
-                item[name] = None if value is None else field.to_representation(value)
+                item[name] = (
+                    None
+                    if value is None
+                    else blank_as_null(field, field.to_representation(value))
+                )
         data.append(item)
     return data
 

@@ -90,3 +90,27 @@ def test_added_by_is_the_full_name_or_a_neutral_label_never_a_login(api_client):
     assert names == ["Ada Lovelace", "Evidence Atlas curator", "None"]
     export = api_client.get("/api/v1/evidence/?format=csv")
     assert b"jdoe42" not in b"".join(export.streaming_content)
+
+
+def test_absent_text_is_null_in_reads_and_null_is_accepted_in_writes(
+    api_client, curator_api
+):
+    link = EvidenceFactory(quote="", study__doi="", study__dose="")
+    [item] = api_client.get("/api/v1/evidence/").json()["results"]
+    assert item["quote"] is None
+    assert item["study_brief"]["doi"] is None
+    assert item["study_brief"]["dose"] is None
+    study = api_client.get(f"/api/v1/studies/{link.study_id}/").json()
+    assert study["doi"] is None and study["journal"] != ""
+    created = curator_api.post(
+        "/api/v1/studies/", {"title": "Untitled trial", "doi": None}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["doi"] is None
+
+
+def test_the_schema_marks_optional_text_nullable(api_client):
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    study = schema["components"]["schemas"]["Study"]["properties"]
+    assert study["doi"]["nullable"] is True
+    assert "nullable" not in study["title"]

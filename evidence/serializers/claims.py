@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from config.api import ModelValidationMixin
+from config.nulls import BlankAsNullMixin
 
 from ..models import (
     Claim,
@@ -32,7 +33,9 @@ from .shapes import (
 CLAIM_EVIDENCE_PREVIEW = 20
 
 
-class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer):
+class ClaimSerializer(
+    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+):
     slug = serializers.SlugField(
         max_length=120,
         required=False,

@@ -5,6 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from config.nulls import BlankAsNullMixin
+
 from ..models import (
     ClaimVersion,
     Release,
@@ -13,7 +15,7 @@ from ..models import (
 from ..services import version_links
 
 
-class RevisionSerializer(serializers.ModelSerializer):
+class RevisionSerializer(BlankAsNullMixin, serializers.ModelSerializer):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
@@ -68,7 +70,7 @@ class VersionLinkSerializer(serializers.Serializer):
     study_retracted = serializers.BooleanField()
 
 
-class ClaimVersionSerializer(serializers.ModelSerializer):
+class ClaimVersionSerializer(BlankAsNullMixin, serializers.ModelSerializer):
     self = serializers.SerializerMethodField(
         help_text="This version in the API (its `links` are the evidence links)."
     )
@@ -147,7 +149,7 @@ class ClaimVersionDetailSerializer(ClaimVersionSerializer):
         return sorted(version_links(version).values(), key=lambda entry: entry["id"])
 
 
-class ReleaseSerializer(serializers.ModelSerializer):
+class ReleaseSerializer(BlankAsNullMixin, serializers.ModelSerializer):
     self = serializers.SerializerMethodField(help_text="This release in the API.")
     download = serializers.SerializerMethodField()
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from config.api import ModelValidationMixin
+from config.nulls import BlankAsNullMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -32,7 +33,7 @@ class EvidenceLinksSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(
-    WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
 ):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
