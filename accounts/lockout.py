@@ -1,9 +1,10 @@
 """What a locked-out sign-in gets back (django-axes' AXES_LOCKOUT_CALLABLE)."""
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from rest_framework.throttling import BaseThrottle
+
+from core.problems import problem_response
 
 LOCKED_OUT_STATUS = 429
 
@@ -26,7 +27,9 @@ def lockout_response(request, original_response=None, credentials=None):
         f"{minutes} minutes. Wait, or ask an editor to lift the lockout."
     )
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=LOCKED_OUT_STATUS)
+        response = problem_response(
+            LOCKED_OUT_STATUS, code="locked_out", detail=message
+        )
     else:
         response = TemplateResponse(
             request,

@@ -7,6 +7,15 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 
+# Shown publicly for a curator who gave no name: a login name is never shown.
+UNNAMED_CURATOR = "Evidence Atlas curator"
+
+
+def public_name(first_name, last_name):
+    """The name the public API shows for a user: the full name, else a
+    neutral label (never the login name, which helps guess credentials)."""
+    return f"{first_name} {last_name}".strip() or UNNAMED_CURATOR
+
 
 class User(AbstractUser):
     """A person who signs in: a curator, an editor or an API client.
@@ -26,6 +35,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    @property
+    def public_name(self):
+        return public_name(self.first_name, self.last_name)
 
     def save(self, *args, **kwargs):
         # set_password() keeps the new raw password until the save: a changed

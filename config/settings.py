@@ -12,6 +12,8 @@ import dj_database_url
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.formats import API_DATETIME_FORMAT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -394,6 +396,8 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # One timestamp format everywhere (core/formats.py).
+    "DATETIME_FORMAT": API_DATETIME_FORMAT,
 }
 
 # The licence of the open data releases (manage.py make_release).

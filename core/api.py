@@ -8,13 +8,14 @@ from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, UniqueConstraint
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
 from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -23,6 +24,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from dataversion.version import data_version
 
+from .problems import (
+    DUPLICATE,
+    DUPLICATE_CODES,
+    Duplicate,
+    error_detail,
+    flat_errors,
+    problem,
+    validation_problem,
+)
+from .problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from .renderers import CSVRenderer, ORJSONRenderer, SafeCSVWriter
 
 CSV_CHUNK_ROWS = 2000
@@ -194,7 +205,8 @@ class StrictQueryParametersMixin:
                         f"Unknown parameter “{name}”. This endpoint accepts: {listed}."
                     ]
                     for name in unknown
-                }
+                },
+                code="unknown_parameter",
             )
 
 
@@ -334,17 +346,71 @@ class ModelValidationMixin:
         try:
             candidate.full_clean()
         except DjangoValidationError as error:
-            raise ValidationError(self._field_errors(error)) from error
+            errors, existing = self._field_errors(error, candidate)
+            if existing and all(
+                detail.code == DUPLICATE
+                for details in errors.values()
+                for detail in details
+            ):
+                # Raised past the serializer, which would rebuild the details
+                # and lose which stored object the write duplicates.
+                raise Duplicate(
+                    [
+                        {**item, "existing": existing.get((name, position))}
+                        for name, details in errors.items()
+                        for position, detail in enumerate(details)
+                        for item in flat_errors({name: [detail]})
+                    ]
+                ) from error
+            raise ValidationError(errors) from error
         return attrs
 
-    def _field_errors(self, error):
-        if not hasattr(error, "error_dict"):
-            return {"non_field_errors": error.messages}
-        errors = {}
-        for field, messages in error.message_dict.items():
-            name = self._api_name_of(field)
-            errors.setdefault(name, []).extend(messages)
-        return errors
+    def _field_errors(self, error, candidate):
+        errors, existing = {}, {}
+        for field, details in django_error_details(error).items():
+            name = field if field == "non_field_errors" else self._api_name_of(field)
+            for detail in details:
+                unique_fields = self._unique_fields_of(field, detail)
+                if unique_fields:
+                    detail = error_detail(detail, DUPLICATE)
+                    url = self._stored_duplicate_url(candidate, unique_fields)
+                    if url:
+                        existing[name, len(errors.get(name, ()))] = url
+                errors.setdefault(name, []).append(detail)
+        return errors, existing
+
+    def _unique_fields_of(self, field, detail):
+        """The model fields whose values ``detail`` says are taken, if any."""
+        meta = self.Meta.model._meta
+        for constraint in meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                if str(detail) == str(constraint.violation_error_message):
+                    return constraint.fields
+        if detail.code in DUPLICATE_CODES and field != "non_field_errors":
+            return [field]
+        return None
+
+    def _stored_duplicate_url(self, candidate, fields):
+        model = self.Meta.model
+        values = {
+            model._meta.get_field(name).attname: getattr(
+                candidate, model._meta.get_field(name).attname
+            )
+            for name in fields
+        }
+        stored = (
+            model._default_manager.filter(**values)
+            .exclude(pk=candidate.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if stored is None:
+            return None
+        return reverse(
+            f"api:{model._meta.model_name}-detail",
+            args=[stored],
+            request=self.context.get("request"),
+        )
 
     def _api_name_of(self, field):
         if field == "__all__":
@@ -364,38 +430,94 @@ class MovedPermanently(Exception):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus model validation and integrity errors as 400s.
+    """Every API error as an RFC 9457 problem (core/problems.py).
 
-    A race between two writers (both pass validation, the database refuses
-    the second) must read as a clear 400, never as a 500.
+    DRF's handler, plus model validation as field errors, and integrity or
+    protection errors as 409s: a race between two writers (both pass
+    validation, the database refuses the second) must read as a clear
+    conflict, never as a 500.
     """
     if isinstance(exc, MovedPermanently):
-        return Response(
-            {"detail": f"Moved permanently to {exc.location}"},
-            status=status.HTTP_301_MOVED_PERMANENTLY,
-            headers={"Location": exc.location},
+        body = problem(
+            301,
+            code="moved_permanently",
+            detail=f"Moved permanently to {exc.location}",
+            location=exc.location,
         )
+        return _problem(
+            context, Response(body, status=301, headers={"Location": exc.location})
+        )
+    if isinstance(exc, Duplicate):
+        body = validation_problem(exc.errors)
+        return _problem(context, Response(body, status=body["status"]))
     if isinstance(exc, DjangoValidationError):
-        detail = (
-            exc.message_dict
-            if hasattr(exc, "error_dict")
-            else {"non_field_errors": exc.messages}
-        )
-        exc = ValidationError(detail)
+        exc = ValidationError(django_error_details(exc))
     elif isinstance(exc, ProtectedError):
-        return Response(
-            {
-                "detail": f"Cannot delete: {len(exc.protected_objects)} evidence link(s) still cite it. Remove those links first."
-            },
-            status=status.HTTP_400_BAD_REQUEST,
+        body = problem(
+            409,
+            code="protected",
+            detail=f"Cannot delete: {len(exc.protected_objects)} evidence link(s) "
+            "still cite it. Remove those links first.",
         )
+        return _problem(context, Response(body, status=409))
     elif isinstance(exc, IntegrityError):
-        return Response(
-            {
-                "non_field_errors": [
-                    "This change conflicts with data stored meanwhile (e.g. a duplicate). Reload and try again."
-                ]
-            },
-            status=status.HTTP_400_BAD_REQUEST,
+        body = problem(
+            409,
+            code="conflict",
+            detail="This change conflicts with data stored meanwhile (e.g. a "
+            "duplicate). Reload and try again.",
         )
-    return drf_exception_handler(exc, context)
+        return _problem(context, Response(body, status=409))
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, ValidationError):
+        response.data = validation_problem(exc.detail)
+        response.status_code = response.data["status"]
+    else:
+        detail, extra = response.data, {}
+        if isinstance(detail, dict) and "detail" in detail:
+            # Members beyond the problem's own (a 410's ``reason``) stay.
+            extra = {
+                key: value
+                for key, value in detail.items()
+                if key not in ("type", "title", "status", "detail", "code")
+            }
+            detail = detail["detail"]
+        code = (
+            detail.code
+            if isinstance(detail, ErrorDetail) and detail.code
+            else getattr(exc, "default_code", "error")
+        )
+        response.data = problem(response.status_code, code=code, detail=detail, **extra)
+    return _problem(context, response)
+
+
+def _problem(context, response):
+    """Label a problem ``application/problem+json`` (not in the browsable API,
+    whose HTML page shows it)."""
+    request = context.get("request")
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or renderer.format != "api":
+        response.content_type = PROBLEM_MEDIA_TYPE
+    return response
+
+
+def django_error_details(error):
+    """A Django ValidationError as DRF error details, codes kept."""
+    if not hasattr(error, "error_dict"):
+        return {
+            "non_field_errors": [
+                error_detail(message, item.code or "invalid")
+                for item in error.error_list
+                for message in item.messages
+            ]
+        }
+    return {
+        ("non_field_errors" if field == NON_FIELD_ERRORS else field): [
+            error_detail(message, item.code or "invalid")
+            for item in items
+            for message in item.messages
+        ]
+        for field, items in error.error_dict.items()
+    }

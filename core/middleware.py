@@ -6,7 +6,7 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseRedirectBase
 from django.middleware import common, gzip, http
 from django.template import loader
@@ -14,6 +14,7 @@ from django.utils.cache import get_conditional_response, set_response_etag
 from django.utils.http import escape_leading_slashes
 
 from . import db_router
+from .problems import problem_response
 
 request_log = logging.getLogger("evidence_atlas.requests")
 
@@ -121,7 +122,8 @@ class RequestSizeLimitMiddleware:
 def plain_refusal(request, message, *, status):
     """An error as JSON for API clients, as plain text for others."""
     if wants_json(request):
-        return JsonResponse({"detail": message}, status=status)
+        code = "payload_too_large" if status == 413 else "invalid"
+        return problem_response(status, code=code, detail=message)
     return HttpResponse(
         message, status=status, content_type="text/plain; charset=utf-8"
     )
@@ -221,12 +223,11 @@ def database_is_down():
 
 def database_unavailable_response(request):
     if wants_json(request):
-        response = JsonResponse(
-            {
-                "detail": "The database is unavailable. Try again in a minute.",
-                "database": "unavailable",
-            },
-            status=503,
+        response = problem_response(
+            503,
+            code="database_unavailable",
+            detail="The database is unavailable. Try again in a minute.",
+            database="unavailable",
         )
     else:
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
@@ -240,7 +241,9 @@ def write_collision_response(request):
         "not saved. Send it again."
     )
     if wants_json(request):
-        response = JsonResponse({"detail": message, "database": "busy"}, status=503)
+        response = problem_response(
+            503, code="database_busy", detail=message, database="busy"
+        )
     else:
         response = HttpResponse(
             loader.render_to_string("503_busy.html", {"message": message}),

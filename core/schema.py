@@ -5,81 +5,143 @@ responses as the text they are.
 drf-spectacular documents what a view returns when all goes well; the errors
 come from DRF, the middleware and our exception handler (core/api.py),
 which are the same for every view. Each operation lists the ones that can
-happen to it, with a JSON body (``Error`` or ``ValidationError``), except
+happen to it, with an RFC 9457 problem body (``Problem``, core/problems.py), except
 414, which the web server answers before the app runs.
 The API fuzzer (.ci/fuzz.py) holds the app to this.
 """
+
+from typing import cast
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
 
+from .problems import MEDIA_TYPE as PROBLEM_MEDIA_TYPE
 from .renderers import CSVRenderer
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {"detail": {"type": "string", "description": "What went wrong."}},
-    "required": ["detail"],
-}
-VALIDATION_ERROR_SCHEMA = {
+PROBLEM_SCHEMA = {
     "type": "object",
     "description": (
-        "Messages by field or query parameter (`non_field_errors` for the request "
-        "as a whole); a nested field gives an object keyed by its own fields or "
-        "positions. A request refused as a whole has `detail` instead."
+        "An RFC 9457 problem (`application/problem+json`). Branch on `code` (and "
+        "each error's `code`), never on the English of `detail`."
     ),
-    "additionalProperties": {
-        "anyOf": [
-            {"type": "string"},
-            {"type": "array", "items": {}},
-            {"type": "object", "additionalProperties": {}},
-        ]
+    "properties": {
+        "type": {
+            "type": "string",
+            "description": "URI of the problem type: `urn:evidence-atlas:problem:` + `code`.",
+        },
+        "title": {"type": "string", "description": "The problem type in words."},
+        "status": {"type": "integer", "description": "The HTTP status code."},
+        "detail": {"type": "string", "description": "What went wrong, this time."},
+        "code": {
+            "type": "string",
+            "description": (
+                "Stable machine-readable code: e.g. `invalid`, `duplicate`, "
+                "`unknown_parameter`, `not_found`, `not_authenticated`, "
+                "`permission_denied`, `throttled`, `precondition_failed`."
+            ),
+        },
+        "errors": {
+            "type": "array",
+            "description": "Each invalid field or query parameter (400, 409).",
+            "items": {"$ref": "#/components/schemas/ProblemError"},
+        },
     },
+    "required": ["type", "title", "status", "detail", "code"],
+}
+PROBLEM_ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "field": {
+            "type": "string",
+            "nullable": True,
+            "description": (
+                "The body field or query parameter at fault, dotted for nested "
+                "ones (`authors.0`); null for the request as a whole."
+            ),
+        },
+        "code": {
+            "type": "string",
+            "description": (
+                "Stable code, e.g. `required`, `null`, `blank`, `invalid`, "
+                "`invalid_choice`, `max_value`, `min_value`, `max_length`, "
+                "`does_not_exist`, `duplicate`, `unknown_parameter`."
+            ),
+        },
+        "detail": {"type": "string"},
+        "existing": {
+            "type": "string",
+            "nullable": True,
+            "description": "For a `duplicate`: the API URL of the stored object.",
+        },
+    },
+    "required": ["field", "code", "detail"],
 }
 
 # Status code → (response component, body schema component, description, headers).
 ERRORS = {
     301: (
         "MovedPermanently",
-        "Error",
+        "Problem",
         "Renamed: the resource lives at `Location` now.",
         {"Location": {"schema": {"type": "string"}, "required": True}},
     ),
     400: (
         "BadRequest",
-        "ValidationError",
-        "Invalid input: the messages name each field or parameter at fault.",
+        "Problem",
+        "Invalid input: `errors` names each field or parameter at fault.",
         {},
     ),
     401: (
         "Unauthorized",
-        "Error",
+        "Problem",
         "The token is invalid or expired, or the operation needs one.",
         {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
     ),
-    403: ("Forbidden", "Error", "Your role does not allow this.", {}),
+    403: ("Forbidden", "Problem", "Your role does not allow this.", {}),
     404: (
         "NotFound",
-        "Error",
+        "Problem",
         "No such resource, page, cursor or response `format`.",
         {},
     ),
     406: (
         "NotAcceptable",
-        "Error",
+        "Problem",
         "None of the media types in `Accept` can be served.",
+        {},
+    ),
+    409: (
+        "Conflict",
+        "Problem",
+        (
+            "The write conflicts with stored data: code `duplicate` (a DOI, PMID "
+            "or claim–study link that exists already; `errors` names the field), "
+            "`protected` (still cited), `stale_revision` or `conflict`."
+        ),
+        {},
+    ),
+    410: (
+        "Gone",
+        "GoneProblem",
+        (
+            "Taken down by the editors (a claim or link retracted, a study "
+            "withdrawn): `reason` says why. A claim's cited versions stay "
+            "readable. A study retracted by its publisher is not gone: it "
+            "answers 200, flagged `retracted`."
+        ),
         {},
     ),
     412: (
         "PreconditionFailed",
-        "Error",
+        "Problem",
         "`If-Match` names an older version of the resource: GET it again.",
         {},
     ),
     413: (
         "ContentTooLarge",
-        "Error",
+        "Problem",
         "The request body is over the size limit.",
         {},
     ),
@@ -95,19 +157,19 @@ ERRORS = {
     ),
     415: (
         "UnsupportedMediaType",
-        "Error",
+        "Problem",
         "The body is not JSON, form data or multipart.",
         {},
     ),
     429: (
         "TooManyRequests",
-        "Error",
+        "Problem",
         "Rate limit or sign-in lockout: retry after `Retry-After` seconds.",
         {"Retry-After": {"schema": {"type": "integer"}}},
     ),
     503: (
         "ServiceUnavailable",
-        "Error",
+        "Problem",
         (
             "The database is unavailable, or a write collided with a concurrent "
             "one and was not saved: retry after `Retry-After` seconds."
@@ -120,11 +182,32 @@ CSV_SCHEMA = {
     "type": "string",
     "description": (
         "CSV text (`format=csv`): for a list, a header row and a row per item, "
-        "the whole filtered list; for one resource, a `field,value` row per field."
+        "the whole filtered list, with the columns of the data release's file; "
+        "for one resource, a `field,value` row per field, nested fields flattened "
+        "into dotted names (`verdict.direction`, `evidence.0.id`). Booleans are "
+        "`true`/`false`, null is an empty cell, timestamps are UTC with `Z`."
     ),
 }
 
-BODY_SCHEMAS = {"Error": ERROR_SCHEMA, "ValidationError": VALIDATION_ERROR_SCHEMA}
+GONE_PROBLEM_SCHEMA = {
+    **PROBLEM_SCHEMA,
+    "description": "A problem with code `gone`, and why the item was taken down.",
+    "properties": {
+        **cast("dict[str, object]", PROBLEM_SCHEMA["properties"]),
+        "reason": {"type": "string", "description": "Why the editors took it down."},
+        "item_status": {
+            "type": "string",
+            "description": "`retracted` (a claim or link) or `withdrawn` (a study).",
+        },
+    },
+    "required": [
+        *cast("list[str]", PROBLEM_SCHEMA["required"]),
+        "reason",
+        "item_status",
+    ],
+}
+
+BODY_SCHEMAS = {"Problem": PROBLEM_SCHEMA, "GoneProblem": GONE_PROBLEM_SCHEMA}
 
 # Permissions under which anyone signed in reads: no 403 on GET.
 ANYONE_READS = (
@@ -186,6 +269,9 @@ class AutoSchema(openapi.AutoSchema):
             codes.add(400)
         if has_body:
             codes |= {413, 415}
+        if unsafe:
+            # A duplicate, a row still cited, or a concurrent write (409).
+            codes.add(409)
         if authenticators:
             codes.add(401)
         if unsafe:
@@ -206,6 +292,14 @@ class AutoSchema(openapi.AutoSchema):
         )
         if getattr(view, "redirects_renamed", False) and f"{{{lookup}}}" in self.path:
             codes.add(301)
+        # Views with tombstones (evidence/tombstones.py) answer a read of a
+        # taken-down item with 410.
+        if (
+            method == "GET"
+            and hasattr(view, "gone_check")
+            and f"{{{lookup}}}" in self.path
+        ):
+            codes.add(410)
         return sorted(codes)
 
     def _error_response(self, code):
@@ -213,8 +307,9 @@ class AutoSchema(openapi.AutoSchema):
         if body is None:
             content = {"text/html": {"schema": {"type": "string"}}}
         else:
+            self._component("ProblemError", PROBLEM_ERROR_SCHEMA)
             content = {
-                "application/json": {
+                PROBLEM_MEDIA_TYPE: {
                     "schema": self._component(body, BODY_SCHEMAS[body])
                 }
             }

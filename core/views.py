@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from . import db_router
 from .middleware import request_too_large, wants_json
+from .problems import problem_response
 
 logger = logging.getLogger("evidence_atlas")
 
@@ -88,7 +89,7 @@ def bad_request(request, exception):
         # as RequestSizeLimitMiddleware's, which usually answers first.
         return request_too_large(request)
     if wants_json(request):
-        return JsonResponse({"detail": "Bad request."}, status=400)
+        return problem_response(400, code="bad_request", detail="Bad request.")
     return defaults.bad_request(request, exception)
 
 
@@ -103,13 +104,13 @@ def permission_denied(request, exception):
 
 def page_not_found(request, exception):
     if wants_json(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return problem_response(404, code="not_found", detail="Not found.")
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
     if wants_json(request):
-        return JsonResponse({"detail": "Server error."}, status=500)
+        return problem_response(500, code="server_error", detail="Server error.")
     return defaults.server_error(request)
 
 

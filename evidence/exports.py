@@ -8,6 +8,8 @@ into one evidence line per evidence type and direction.
 
 from django.urls import reverse
 
+from core.formats import api_datetime
+
 from .profile import EVIDENCE_TYPES, TYPE_LABELS
 
 VA_DIRECTION = {"supports": "supports", "contradicts": "disputes", "mixed": "neutral"}
@@ -106,6 +108,6 @@ def claim_va_statement(claim, links, *, request=None):
             ),
         },
         "version": claim.version,
-        "dateUpdated": claim.updated.isoformat(),
+        "dateUpdated": api_datetime(claim.updated),
         "hasEvidenceLines": evidence_lines,
     }

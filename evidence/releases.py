@@ -17,166 +17,23 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 
-from core.renderers import SafeCSVWriter
+from core.renderers import SafeCSVWriter, json_cell
 from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 
-from .effects import EFFECT_CSV_COLUMNS, effect_cells
+from .columns import (
+    CLAIM_COLUMNS,
+    EVIDENCE_COLUMNS,
+    META_ANALYSIS_COLUMNS,
+    VERSION_COLUMNS,
+    claim_row,
+    evidence_row,
+    version_row,
+)
 from .models import Claim, ClaimSlugAlias, ClaimVersion, Evidence, Release, Status
-from .synthesis import FLAT_COLUMNS, POOLED_FIELDS, flat_meta_analysis
+from .synthesis import POOLED_FIELDS
 
 CHUNK_ROWS = 2000
-
-CLAIM_COLUMNS = [
-    ("slug", "Permanent identifier; the claim's page is /claims/<slug>/"),
-    ("statement", "The claim"),
-    ("description", "Context for the claim"),
-    ("topic", "mechanism, effect or risk"),
-    (
-        "verdict_direction",
-        "Where the deciding evidence points: for, against or unclear (an editor's override if any)",
-    ),
-    (
-        "certainty",
-        "Certainty in that direction: high, moderate, low or very_low (an editor's override if any)",
-    ),
-    ("verdict_text", "The verdict in one plain sentence"),
-    ("verdict_direction_computed", "Direction computed by the documented rule"),
-    ("certainty_computed", "Certainty computed by the documented GRADE-style rule"),
-    ("certainty_steps", "Each step of the rule, in words, separated by ' | '"),
-    (
-        "certainty_override_reason",
-        "Why an editor overrode the computed direction or certainty, if they did",
-    ),
-    (
-        "strength",
-        "Strength band of all evidence (one reason under the verdict, not the verdict)",
-    ),
-    ("strength_score", "Strength of all evidence, -100 (against) to 100 (for)"),
-    ("evidence_count", "Counted evidence links (published, study not retracted)"),
-    ("version", "Number of the claim's latest published version"),
-    ("updated", "When the claim was last changed (ISO 8601)"),
-    *FLAT_COLUMNS,
-]
-EVIDENCE_COLUMNS = [
-    ("id", "Evidence link identifier"),
-    ("claim", "Slug of the claim"),
-    ("study", "Identifier of the study"),
-    ("evidence_type", "controlled, self_report or anecdotal"),
-    ("direction", "supports, contradicts or mixed"),
-    ("finding", "What the study found for this claim, in the curator's words"),
-    ("risk_of_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("indirectness", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    (
-        "indirectness_reasons",
-        "animal_or_in_vitro, healthy_volunteers, full_dose, surrogate_outcome; separated by '; '",
-    ),
-    ("imprecision", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("inconsistency", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("publication_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("large_effect", "yes if recorded as a reason to trust it more"),
-    ("dose_response", "yes if recorded as a reason to trust it more"),
-    (
-        "study_retracted",
-        "yes if the study was retracted (the link is then not counted)",
-    ),
-    ("updated", "When the link was last changed (ISO 8601)"),
-    ("outcome", "The outcome of the effect, e.g. depression severity (MADRS)"),
-    ("comparator", "What the treatment was compared with"),
-    ("timepoint", "When the outcome was measured"),
-    *EFFECT_CSV_COLUMNS,
-]
-META_ANALYSIS_COLUMNS = [
-    ("claim", "Slug of the claim"),
-    *(
-        (name, meaning)
-        for name, meaning in (
-            ("measure", "smd, md, log_rr or log_or"),
-            ("k", "Number of pooled links"),
-            ("participants", "Participants of the pooled studies that report them"),
-            ("estimate", "Pooled estimate (random effects, REML)"),
-            ("se", "Standard error of the pooled estimate"),
-            ("ci_low", "Wald 95% CI, lower bound"),
-            ("ci_high", "Wald 95% CI, upper bound"),
-            ("tau2", "Between-study variance tau² (REML)"),
-            ("i2", "I² in percent, from tau² (as metafor)"),
-            ("q", "Cochran's Q"),
-            ("q_df", "Degrees of freedom of Q"),
-            ("q_p", "p-value of Q"),
-            ("prediction_low", "95% prediction interval, lower bound"),
-            ("prediction_high", "95% prediction interval, upper bound"),
-            ("method", "REML"),
-        )
-    ),
-    ("links", "Pooled evidence link ids with their weights in percent, 'id:weight; …'"),
-]
-VERSION_COLUMNS = [
-    ("claim", "Slug of the claim"),
-    ("number", "Version number"),
-    ("created", "When the version was made (ISO 8601)"),
-    ("statement", "The statement at that version"),
-    (
-        "verdict_direction",
-        "Direction of the verdict at that version (empty before verdicts had one)",
-    ),
-    ("certainty", "Headline certainty at that version"),
-    ("verdict_text", "The verdict in one sentence at that version"),
-    ("strength_score", "Strength score stored at that version"),
-    ("evidence_count", "Counted links at that version"),
-    ("summary", "What changed since the previous version"),
-    ("note", "Why the version was made when no person changed the claim"),
-]
-
-
-def _yes(value):
-    return "yes" if value else ""
-
-
-def _claim_row(claim):
-    return [
-        claim.slug,
-        claim.statement,
-        claim.description,
-        claim.topic,
-        claim.verdict_direction,
-        claim.certainty,
-        claim.verdict_text,
-        claim.verdict_direction_computed,
-        claim.certainty_computed,
-        " | ".join(claim.certainty_steps),
-        claim.certainty_override_reason if claim.verdict_overridden else "",
-        claim.strength,
-        claim.strength_score,
-        claim.evidence_count,
-        claim.version,
-        claim.updated.isoformat(),
-        *flat_meta_analysis(claim.meta_analyses),
-    ]
-
-
-def _evidence_row(link):
-    return [
-        link.pk,
-        link.claim.slug,
-        link.study_id,
-        link.evidence_type,
-        link.direction,
-        link.finding,
-        link.risk_of_bias,
-        link.indirectness,
-        "; ".join(link.indirectness_reasons or []),
-        link.imprecision,
-        link.inconsistency,
-        link.publication_bias,
-        _yes(link.large_effect),
-        _yes(link.dose_response),
-        _yes(link.study.retracted),
-        link.updated.isoformat(),
-        link.outcome,
-        link.comparator,
-        link.timepoint,
-        *effect_cells(link.effect),
-    ]
 
 
 class _MetaAnalyses:
@@ -197,34 +54,18 @@ def _meta_analysis_row(item):
     return [slug, *(entry[name] for name in POOLED_FIELDS), links]
 
 
-def _version_row(version):
-    return [
-        version.claim.slug,
-        version.number,
-        version.created.isoformat(),
-        version.statement,
-        version.verdict_direction,
-        version.certainty,
-        version.verdict_text,
-        version.strength_score,
-        version.evidence_count,
-        version.summary,
-        version.note,
-    ]
-
-
 def release_querysets():
     """What a release holds: the published record, read in one snapshot."""
     claims = Claim.objects.published().order_by("slug")
     return {
-        "claims": (claims, CLAIM_COLUMNS, _claim_row),
+        "claims": (claims, CLAIM_COLUMNS, claim_row),
         "studies": (Study.objects.published().order_by("pk"), STUDY_COLUMNS, study_row),
         "evidence": (
             Evidence.objects.published()
             .select_related("claim", "study")
             .order_by("pk"),
             EVIDENCE_COLUMNS,
-            _evidence_row,
+            evidence_row,
         ),
         "versions": (
             ClaimVersion.objects.published()
@@ -232,7 +73,7 @@ def release_querysets():
             .select_related("claim")
             .order_by("claim__slug", "number"),
             VERSION_COLUMNS,
-            _version_row,
+            version_row,
         ),
         "meta_analyses": (
             _MetaAnalyses(claims),
@@ -320,7 +161,9 @@ def _json_chunks(name, licence, record_sets):
         separator = "\n"
         for item in queryset.iterator(chunk_size=CHUNK_ROWS):
             yield separator + json.dumps(
-                dict(zip(names, to_row(item), strict=True)), ensure_ascii=False
+                dict(zip(names, to_row(item), strict=True)),
+                ensure_ascii=False,
+                default=json_cell,
             )
             separator = ",\n"
         yield "]"

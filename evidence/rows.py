@@ -11,22 +11,33 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 
 from functools import cache
 
+from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from accounts.models import public_name
+from core.nulls import blank_as_null
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
 from .effects import effect_data, link_effect
-from .serializers import EvidenceSerializer
+from .serializers.links import EvidenceSerializer
 
 # Fields with a shape of their own; every other field is a column.
-EVIDENCE_SPECIAL = ("claim", "claim_link", "study", "study_brief", "added_by", "effect")
+EVIDENCE_SPECIAL = (
+    "claim",
+    "claim_link",
+    "study",
+    "study_brief",
+    "added_by",
+    "links",
+    "effect",
+)
 STUDY_SPECIAL = ("citation", "links")
 # What Study's display properties (citation, source_url) read.
 STUDY_PROPERTY_COLUMNS = ("title", "authors", "authors_et_al", "year", "journal")
 STUDY_SOURCE_COLUMNS = ("doi", "pmid", "url")
-USER_COLUMNS = ("username", "first_name", "last_name")
+USER_COLUMNS = ("first_name", "last_name")
 
 
 class StudyRow:
@@ -58,8 +69,12 @@ def _plain_fields(serializer, special):
 
 @cache
 def _fields():
-    """``(evidence fields, study fields)`` that map to columns, or None when
-    the serializers have fields that this module cannot produce."""
+    """``(evidence fields, study fields)`` that map to columns.
+
+    Rows are the only way evidence links are read (lists and a claim's
+    preview), so a serializer field this module cannot produce is an error
+    at the first request, never a silent second representation.
+    """
     evidence = _plain_fields(EvidenceSerializer(), EVIDENCE_SPECIAL)
     study = _plain_fields(StudyBriefSerializer(), STUDY_SPECIAL)
     expected = set(EVIDENCE_SPECIAL) | set(evidence or ())
@@ -68,14 +83,11 @@ def _fields():
         or study is None
         or set(EvidenceSerializer.Meta.fields) != expected
     ):
-        return None
+        raise ImproperlyConfigured(
+            "EvidenceSerializer or StudyBriefSerializer has a field that "
+            "evidence/rows.py does not produce: add it to evidence_data()."
+        )
     return evidence, study
-
-
-def supported():
-    """Whether rows can stand in for the serializer (they can unless a field
-    was added that needs a serializer method or a relation)."""
-    return _fields() is not None
 
 
 def evidence_columns():
@@ -105,6 +117,7 @@ class _Urls:
             return url.split(self.PLACEHOLDER) if kwargs else [url]
 
         self.claim = template("api:claim-detail", args=[self.PLACEHOLDER])
+        self.evidence = template("api:evidence-detail", args=[self.PLACEHOLDER])
         self.study = template("api:study-detail", args=[self.PLACEHOLDER])
         evidence_list = template("api:evidence-list")[0]
         self.study_evidence = evidence_list + "?study="
@@ -143,7 +156,11 @@ def evidence_data(rows, request):
             else:
                 field = study_fields[name]
                 value = study_values.get(field.source, study_id)
-                brief[name] = None if value is None else field.to_representation(value)
+                brief[name] = (
+                    None
+                    if value is None
+                    else blank_as_null(field, field.to_representation(value))
+                )
         slug = row["claim__slug"]
         item = {}
         for name in EvidenceSerializer.Meta.fields:
@@ -157,20 +174,29 @@ def evidence_data(rows, request):
                 item[name] = brief
             elif name == "added_by":
                 item[name] = _user_name(row)
+            elif name == "links":
+                item[name] = {
+                    "self": str(row["id"]).join(urls.evidence),
+                    "claim": slug.join(urls.claim),
+                    "study": str(study_id).join(urls.study),
+                }
             elif name == "effect":
                 # The row holds every effect field: they are plain columns.
                 item[name] = effect_data(link_effect(row))
             else:
                 field = evidence_fields[name]
                 value = row[field.source]
-                item[name] = None if value is None else field.to_representation(value)
+                item[name] = (
+                    None
+                    if value is None
+                    else blank_as_null(field, field.to_representation(value))
+                )
         data.append(item)
     return data
 
 
 def _user_name(row):
-    # accounts.User.__str__: the full name, else the username.
+    # accounts.User.public_name, from the columns.
     if row["added_by_id"] is None:
         return None
-    full = f"{row['added_by__first_name']} {row['added_by__last_name']}".strip()
-    return full or row["added_by__username"]
+    return public_name(row["added_by__first_name"], row["added_by__last_name"])

@@ -8,7 +8,7 @@ by its *publisher* is not gone: it stays public, flagged.
 """
 
 from django.http import Http404
-from rest_framework import serializers, status
+from rest_framework import status
 from rest_framework.exceptions import APIException
 
 from studies.models import Study
@@ -31,16 +31,6 @@ def tombstone_reason(item) -> str | None:
     return None
 
 
-class GoneSerializer(serializers.Serializer):
-    """The body of a 410 (documentation only)."""
-
-    detail = serializers.CharField(help_text="What happened, for people.")
-    reason = serializers.CharField(help_text="Why the editors took it down.")
-    status = serializers.CharField(
-        help_text="`retracted` (a claim or link) or `withdrawn` (a study)."
-    )
-
-
 class Gone(APIException):
     status_code = status.HTTP_410_GONE
     default_code = "gone"
@@ -50,7 +40,7 @@ class Gone(APIException):
         self.detail = {
             "detail": f"This {noun} was {item.status} by the editors: {reason}",
             "reason": reason,
-            "status": item.status,
+            "item_status": item.status,
         }
 
 

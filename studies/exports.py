@@ -1,4 +1,8 @@
-"""One study as a flat row, for the API's CSV export and the data releases."""
+"""One study as a flat row, for the API's CSV export and the data releases.
+
+The studies' part of the CSV column contract (evidence/columns.py has the
+rest): typed values, spelled by core.renderers.csv_cell.
+"""
 
 STUDY_COLUMNS = [
     ("id", "Study identifier"),
@@ -15,9 +19,9 @@ STUDY_COLUMNS = [
         "testimonial, animal, in_vitro, review, meta_analysis",
     ),
     ("population", "clinical, healthy, animal, cells or other"),
-    ("sample_size", "Participants (or units) studied"),
-    ("dose", "micro, macro or na"),
-    ("retracted", "yes if the publisher retracted the study"),
+    ("sample_size", "Participants (or units) studied; empty when not reported"),
+    ("dose", "micro, macro or na (not applicable); empty when not recorded"),
+    ("retracted", "true if the publisher retracted the study, else false"),
     ("retraction_date", "Date of the retraction notice"),
 ]
 
@@ -28,15 +32,15 @@ def study_row(study):
         study.pk,
         study.title,
         "; ".join(study.authors or []),
-        study.year or "",
-        study.journal,
-        study.doi,
-        study.pmid,
-        study.url,
-        study.design,
-        study.population,
-        study.sample_size or "",
-        study.dose,
-        "yes" if study.retracted else "",
-        study.retraction_date.isoformat() if study.retraction_date else "",
+        study.year,
+        study.journal or None,
+        study.doi or None,
+        study.pmid or None,
+        study.url or None,
+        study.design or None,
+        study.population or None,
+        study.sample_size,
+        study.dose or None,
+        study.retracted,
+        study.retraction_date,
     ]

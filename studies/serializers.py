@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from core.api import ModelValidationMixin
+from core.nulls import BlankAsNullMixin
 
 from .models import EARLIEST_YEAR, Study, latest_publication_year
 
@@ -30,7 +31,7 @@ def study_links(study, request):
     }
 
 
-class StudyBriefSerializer(serializers.ModelSerializer):
+class StudyBriefSerializer(BlankAsNullMixin, serializers.ModelSerializer):
     """A study in brief, as embedded in evidence links."""
 
     citation = serializers.CharField(
@@ -89,7 +90,9 @@ class StudyClaimSerializer(serializers.Serializer):
         )
 
 
-class StudySerializer(ModelValidationMixin, serializers.ModelSerializer):
+class StudySerializer(
+    BlankAsNullMixin, ModelValidationMixin, serializers.ModelSerializer
+):
     authors = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=False),
         max_length=500,

@@ -10,6 +10,7 @@ import pytest
 from evidence.models import Claim, Evidence, Revision, Status
 from studies.models import Study
 from tests.factories import ClaimFactory, CuratorFactory, EvidenceFactory
+from tests.utils import error_codes, field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -23,23 +24,25 @@ def test_errors_of_a_list_field_name_the_position_at_fault(curator_api):
         STUDIES, {"title": "A trial", "authors": ["Ly C", ""]}, format="json"
     )
     assert response.status_code == 400
-    assert response.json() == {"authors": {"1": ["This field may not be blank."]}}
+    assert field_errors(response) == {"authors.1": ["This field may not be blank."]}
+    assert error_codes(response) == {"authors.1": "blank"}
     assert not Study.objects.exists()
 
 
 def test_errors_of_a_csv_export_are_json(api_client):
     response = api_client.get(f"{EVIDENCE}?format=csv&study=0")
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert response.json() == {
+    assert response["Content-Type"] == "application/problem+json"
+    assert field_errors(response) == {
         "study": ["Select a valid choice. 0 is not one of the available choices."]
     }
+    assert error_codes(response) == {"study": "invalid_choice"}
 
 
 def test_errors_of_a_single_resource_asked_for_as_csv_are_json(api_client):
     response = api_client.get(f"{CLAIMS}no-such-claim/?format=csv")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Claim matches the given query."}
+    assert response.json()["detail"] == "No Claim matches the given query."
 
 
 def test_a_renamed_claim_asked_for_as_csv_redirects_in_json(api_client):
@@ -50,13 +53,15 @@ def test_a_renamed_claim_asked_for_as_csv_redirects_in_json(api_client):
     response = api_client.get(f"{CLAIMS}{old}/?format=csv")
     assert response.status_code == 301
     assert response["Location"].endswith(f"{CLAIMS}renamed/?format=csv")
-    assert response.json() == {"detail": f"Moved permanently to {response['Location']}"}
+    assert response.json()["detail"] == f"Moved permanently to {response['Location']}"
+    assert response.json()["location"] == response["Location"]
 
 
 def test_an_api_address_that_matches_no_route_is_a_json_404(api_client):
     response = api_client.get("/api/v1/releases/%C2%84/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json()["detail"] == "Not found."
+    assert response.json()["code"] == "not_found"
 
 
 def test_a_page_address_that_matches_no_route_is_still_the_404_page(client):
@@ -69,13 +74,13 @@ def test_a_page_address_that_matches_no_route_is_still_the_404_page(client):
 def test_a_page_size_that_is_not_a_positive_whole_number_is_a_400(api_client, size):
     response = api_client.get(EVIDENCE, {"page_size": size})
     assert response.status_code == 400
-    assert list(response.json()) == ["page_size"]
+    assert list(field_errors(response)) == ["page_size"]
 
 
 def test_a_page_size_applies_to_cursor_pages_too(api_client):
     response = api_client.get(EVIDENCE, {"cursor": "", "page_size": "many"})
     assert response.status_code == 400
-    assert list(response.json()) == ["page_size"]
+    assert list(field_errors(response)) == ["page_size"]
 
 
 def test_a_long_retraction_reason_is_kept_whole_and_shortened_in_the_history(
@@ -99,7 +104,7 @@ def test_a_retraction_reason_with_a_null_character_is_a_400(editor_api):
     link = EvidenceFactory(status=Status.PUBLISHED)
     response = editor_api.delete(f"{EVIDENCE}{link.pk}/?reason=bad%00reason")
     assert response.status_code == 400
-    assert response.json() == {"reason": ["Null characters are not allowed."]}
+    assert field_errors(response) == {"reason": ["Null characters are not allowed."]}
     link.refresh_from_db()
     assert link.status == Status.PUBLISHED
 
@@ -127,5 +132,6 @@ def test_indirectness_reasons_must_be_a_list_of_known_reasons(curator_api):
             f"{EVIDENCE}{link.pk}/", {"indirectness_reasons": value}, format="json"
         )
         assert response.status_code == 400, value
-        assert list(response.json()) == ["indirectness_reasons"]
+        fields = {name.split(".")[0] for name in field_errors(response)}
+        assert fields == {"indirectness_reasons"}
     assert Evidence.objects.get(pk=link.pk).indirectness_reasons == []

@@ -71,7 +71,9 @@ def test_a_client_lists_filters_pages_exports_and_writes_over_http(live_server):
     bad = requests.get(
         base + evidence_path, params={"evidence_type": "bogus"}, timeout=10
     )
-    assert bad.status_code == 400 and "evidence_type" in bad.json()
+    assert bad.status_code == 400
+    assert bad.headers["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in bad.json()["errors"]] == ["evidence_type"]
 
     export = requests.get(
         base + evidence_path,

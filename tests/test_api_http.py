@@ -9,6 +9,7 @@ import requests
 from django.test import override_settings
 
 from tests.factories import ClaimFactory, CuratorFactory, StudyFactory
+from tests.utils import error_codes, field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +234,8 @@ def test_an_unknown_parameter_is_a_400_naming_it_and_the_accepted_ones(
     response = client.get(f"{path}?{typo}")
 
     assert response.status_code == 400
-    message = response.json()[name][0]
+    message = field_errors(response)[name][0]
+    assert error_codes(response)[name] == "unknown_parameter"
     assert f"Unknown parameter “{name}”" in message
     assert "page_size" in message and "format" in message
 
@@ -242,7 +244,7 @@ def test_the_accepted_parameters_are_the_documented_ones(client):
     schema = client.get("/api/v1/schema/?format=json").json()
     for path in ("/api/v1/claims/", "/api/v1/studies/", "/api/v1/evidence/"):
         documented = {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
-        message = client.get(f"{path}?nonsense=1").json()["nonsense"][0]
+        message = field_errors(client.get(f"{path}?nonsense=1"))["nonsense"][0]
         accepted = set(message.split("accepts: ")[1].rstrip(".").split(", "))
         assert accepted == documented, path
 
@@ -258,7 +260,7 @@ def test_an_unknown_format_is_a_406_listing_the_formats(client):
     response = client.get("/api/v1/claims/?format=xml")
 
     assert response.status_code == 406
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "json" in response.json()["detail"] and "csv" in response.json()["detail"]
 
 

@@ -10,7 +10,7 @@ from evidence.models import Claim, Evidence
 from evidence.services import claim_refresh, claims_refresh_all
 from studies.models import Study
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_per_request
+from tests.utils import field_errors, queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def test_a_malformed_updated_since_is_a_400_saying_what_is_expected(
 ):
     response = api_client.get(url, {"updated_since": since})
     assert response.status_code == 400
-    assert "ISO 8601" in str(response.json()["updated_since"])
+    assert "ISO 8601" in str(field_errors(response)["updated_since"])
 
 
 @pytest.mark.parametrize(("url", "model", "key"), LISTS)

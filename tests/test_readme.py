@@ -52,5 +52,11 @@ def test_readme_curl_examples_work_against_a_live_server(live_server, tmp_path):
         '"evidence_type":"controlled"' in outputs[1]
         and '"direction":"contradicts"' in outputs[1]
     )
-    assert (tmp_path / "rct-evidence.csv").read_text().startswith("id,claim,study_id")
+    assert (
+        (tmp_path / "rct-evidence.csv")
+        .read_text()
+        .startswith(
+            "id,claim,claim_id,study,study_citation,study_year,study_doi,study_pmid,"
+        )
+    )
     assert '"status":"draft"' in outputs[-1] and '"added_by":' in outputs[-1]

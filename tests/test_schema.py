@@ -144,12 +144,23 @@ def test_operations_document_the_errors_they_can_answer_with(schema):
     assert "400" in responses_of(schema, "/api/v1/revisions/{id}/accept/", "post")
 
 
-def test_error_responses_are_json_with_a_message(schema):
+def test_error_responses_are_problem_details(schema):
     responses = schema["components"]["responses"]
-    assert responses["NotFound"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Error"
-    }
-    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    for name in ("NotFound", "BadRequest", "Conflict"):
+        assert responses[name]["content"]["application/problem+json"]["schema"] == {
+            "$ref": "#/components/schemas/Problem"
+        }
+    problem = schema["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["type", "title", "status", "detail", "code"]
+    assert schema["components"]["schemas"]["ProblemError"]["required"] == [
+        "field",
+        "code",
+        "detail",
+    ]
+    # Writes document the 409 of a duplicate.
+    assert "409" in responses_of(schema, "/api/v1/studies/", "post")
+    assert "409" in responses_of(schema, "/api/v1/evidence/", "post")
+    assert "409" not in responses_of(schema, "/api/v1/evidence/", "get")
     assert responses["ServiceUnavailable"]["headers"]["Retry-After"]["required"]
     assert responses["MovedPermanently"]["headers"]["Location"]["required"]
 

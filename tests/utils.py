@@ -36,3 +36,28 @@ def queries_per_request(action):
     with override_settings(API_RESPONSE_CACHE_SECONDS=0):
         action()
         return queries_during(action)
+
+
+def field_errors(response):
+    """An API problem's per-field messages, ``{field: [detail, …]}``.
+
+    Errors of the request as a whole are under ``non_field_errors``. Also
+    checks that the body is an RFC 9457 problem (core/problems.py).
+    """
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == response.status_code
+    errors = {}
+    for error in problem["errors"]:
+        errors.setdefault(error["field"] or "non_field_errors", []).append(
+            error["detail"]
+        )
+    return errors
+
+
+def error_codes(response):
+    """An API problem's ``{field: code}`` (the last code of each field)."""
+    return {
+        error["field"] or "non_field_errors": error["code"]
+        for error in response.json()["errors"]
+    }

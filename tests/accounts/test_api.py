@@ -61,7 +61,8 @@ def test_an_invalid_token_is_a_401(api_client):
     api_client.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
     response = api_client.get("/api/v1/claims/")
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token."}
+    assert response.json()["detail"] == "Invalid token."
+    assert response.json()["code"] == "authentication_failed"
 
 
 def test_a_user_lists_and_revokes_named_tokens(curator_api, curator):

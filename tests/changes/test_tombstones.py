@@ -30,7 +30,9 @@ def test_a_retracted_claim_is_gone_with_its_reason_by_id_and_slug(
         assert response.status_code == 410
         body = response.json()
         assert body["reason"] == "Based on a fabricated trial."
-        assert body["status"] == "retracted"
+        assert body["item_status"] == "retracted"
+        assert (body["status"], body["code"]) == (410, "gone")
+        assert response["Content-Type"] == "application/problem+json"
         assert "Based on a fabricated trial." in body["detail"]
     assert api_client.get(f"/api/v1/claims/{claim.pk}/statement/").status_code == 410
     assert api_client.head(f"/api/v1/claims/{claim.pk}/").status_code == 410

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from evidence.models import Claim, Evidence, Status
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_during, queries_per_request
+from tests.utils import field_errors, queries_during, queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,8 @@ def test_curators_see_drafts_with_a_token(curator_api):
 def test_unknown_claim_is_a_404_with_a_message(api_client):
     response = api_client.get(f"{CLAIMS}no-such-claim/")
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Claim matches the given query."}
+    assert response.json()["detail"] == "No Claim matches the given query."
+    assert response.json()["code"] == "not_found"
 
 
 # --- Claims: filters ---------------------------------------------------------
@@ -267,8 +268,7 @@ def test_invalid_filter_values_are_a_400_naming_the_parameter(
     if "format=csv" in url:
         assert parameter in response.content.decode()
     else:
-        assert parameter in response.json()
-        assert response.json()[parameter][0]
+        assert field_errors(response)[parameter][0]
 
 
 # --- Pagination, CSV, caching ------------------------------------------------
@@ -318,7 +318,7 @@ def test_a_page_that_is_not_a_whole_number_from_one_is_a_400(api_client, page):
     EvidenceFactory()
     response = api_client.get(f"{EVIDENCE}?page={page}")
     assert response.status_code == 400
-    assert "whole number" in response.json()["page"][0]
+    assert "whole number" in field_errors(response)["page"][0]
 
 
 def test_evidence_csv_export_streams_every_filtered_row(api_client, links):
@@ -451,7 +451,7 @@ def test_slug_cannot_be_changed(curator_api):
         f"{CLAIMS}{claim.slug}/", {"slug": "new-slug"}, format="json"
     )
     assert response.status_code == 400
-    assert "permanent" in response.json()["slug"][0]
+    assert "permanent" in field_errors(response)["slug"][0]
 
 
 @pytest.mark.parametrize(
@@ -480,11 +480,11 @@ def test_bad_evidence_writes_are_400_with_field_messages_and_store_nothing(
     data.update(payload)
     response = curator_api.post(EVIDENCE, data, format="json")
     assert response.status_code == 400
-    assert message in str(response.json()[field])
+    assert message in str(field_errors(response)[field])
     assert not Evidence.objects.exists()
 
 
-def test_a_second_link_between_the_same_claim_and_study_is_refused(curator_api):
+def test_a_second_link_between_the_same_claim_and_study_is_a_409(curator_api):
     link = EvidenceFactory()
     response = curator_api.post(
         EVIDENCE,
@@ -497,8 +497,11 @@ def test_a_second_link_between_the_same_claim_and_study_is_refused(curator_api):
         },
         format="json",
     )
-    assert response.status_code == 400
-    assert "already linked" in str(response.json())
+    assert response.status_code == 409
+    [error] = response.json()["errors"]
+    assert error["code"] == "duplicate"
+    assert error["detail"] == "This study is already linked to this claim."
+    assert error["existing"] == f"http://testserver{EVIDENCE}{link.pk}/"
     assert Evidence.objects.count() == 1
     link.refresh_from_db()
     assert link.direction == "supports"
@@ -517,7 +520,7 @@ def test_a_second_link_between_the_same_claim_and_study_is_refused(curator_api):
 def test_bad_claim_writes_are_400(curator_api, payload, field):
     response = curator_api.post(CLAIMS, payload, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in field_errors(response)
     assert not Claim.objects.exists()
 
 

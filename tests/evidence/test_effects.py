@@ -15,7 +15,7 @@ from evidence.meta_analysis import effect_md, effect_reported, meta_analysis_rem
 from evidence.models import Claim, Evidence, Status
 from evidence.synthesis import claim_meta_analyses
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_per_request
+from tests.utils import field_errors, queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +199,7 @@ def test_bad_effect_input_is_refused_with_a_field_error(
 ):
     response = curator_api.post(EVIDENCE, new_link_data(**effect), format="json")
     assert response.status_code == 400, response.json()
-    assert message in str(response.json()[field])
+    assert message in str(field_errors(response)[field])
     assert not Evidence.objects.exists()
 
 
@@ -216,7 +216,7 @@ def test_bad_effect_input_in_a_change_changes_nothing(
         )
     response = curator_api.patch(f"{EVIDENCE}{link.pk}/", changes, format="json")
     assert response.status_code == 400, response.json()
-    assert message in str(response.json()[field])
+    assert message in str(field_errors(response)[field])
     assert Evidence.objects.filter(pk=link.pk).values().get() == before
 
 
@@ -333,7 +333,7 @@ def test_effect_favours_claim_is_written_through_the_api(editor_api):
         f"{CLAIMS}{claim.slug}/", {"effect_favours_claim": "up"}, format="json"
     )
     assert refused.status_code == 400
-    assert "effect_favours_claim" in refused.json()
+    assert "effect_favours_claim" in field_errors(refused)
 
 
 # --- CSVs -----------------------------------------------------------------------

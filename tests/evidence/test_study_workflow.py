@@ -7,6 +7,7 @@ from django.urls import reverse
 from evidence.models import Claim, ClaimVersion, Evidence, Revision, Status
 from studies.models import Study
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+from tests.utils import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,7 @@ def test_publishing_and_withdrawing_a_study_refreshes_its_claims(editor_api):
     assert claim.evidence_count == 1
     refused = editor_api.delete(f"{STUDIES}{study.pk}/")
     assert refused.status_code == 400
-    assert "reason" in refused.json()
+    assert "reason" in field_errors(refused)
     withdrawn = editor_api.delete(f"{STUDIES}{study.pk}/?reason=Fabricated+data")
     assert withdrawn.status_code == 200
     assert withdrawn.json()["status"] == "withdrawn"
@@ -296,7 +297,7 @@ def test_curators_cannot_link_a_withdrawn_study(curator_api):
         format="json",
     )
     assert response.status_code == 400
-    assert "study" in response.json()
+    assert "study" in field_errors(response)
 
 
 def test_the_admin_never_hard_deletes_once_published_work(editor_client):

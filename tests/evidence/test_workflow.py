@@ -4,6 +4,7 @@ import pytest
 
 from evidence.models import Claim, Evidence, Revision, Status
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+from tests.utils import field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +71,7 @@ def test_editor_sends_back_with_a_comment(editor_api):
         f"{CLAIMS}{claim.slug}/", {"status": "draft"}, format="json"
     )
     assert without.status_code == 400
-    assert "review_comment" in without.json()
+    assert "review_comment" in field_errors(without)
     sent_back = editor_api.patch(
         f"{CLAIMS}{claim.slug}/",
         {"status": "draft", "review_comment": "Cite the trial, not the press release."},
@@ -175,7 +176,9 @@ def test_deleting_published_work_retracts_it_with_a_reason(
     link = EvidenceFactory()
     missing_reason = editor_api.delete(f"{EVIDENCE}{link.pk}/")
     assert missing_reason.status_code == 400
-    assert "reason" in missing_reason.json(), "the error names the query parameter"
+    assert "reason" in field_errors(missing_reason), (
+        "the error names the query parameter"
+    )
     retracted = editor_api.delete(
         f"{EVIDENCE}{link.pk}/?reason=Study retracted for data fabrication"
     )
@@ -229,7 +232,7 @@ def test_retraction_of_a_study_needs_a_date(curator_api):
         f"/api/v1/studies/{study.pk}/", {"retracted": True}, format="json"
     )
     assert response.status_code == 400
-    assert "retraction_date" in response.json()
+    assert "retraction_date" in field_errors(response)
 
 
 def test_history_records_api_changes_with_the_token_user(curator_api, curator):

@@ -8,7 +8,7 @@ import pytest
 
 from studies.models import Study
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
-from tests.utils import queries_per_request
+from tests.utils import error_codes, field_errors, queries_per_request
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def test_study_ordering(api_client, studies, ordering, first):
 def test_invalid_study_filters_are_400(api_client, studies, query, parameter):
     response = api_client.get(f"{STUDIES}?{query}")
     assert response.status_code == 400
-    assert parameter in response.json()
+    assert parameter in field_errors(response)
 
 
 def test_study_detail_lists_the_published_claims_it_informs(api_client, studies):
@@ -163,12 +163,6 @@ def test_doi_is_normalised_on_create(curator_api):
         ),
         ({"year": "soon"}, "year", "A valid integer is required"),
         ({"doi": "banana"}, "doi", "Enter a DOI of the form"),
-        (
-            {"doi": "10.7554/ELIFE.62878"},
-            "doi",
-            "A study with this DOI already exists.",
-        ),
-        ({"pmid": "33648632"}, "pmid", "A study with this PMID already exists."),
         ({"pmid": "abc"}, "pmid", "digits only"),
         ({"sample_size": 0}, "sample_size", "greater than or equal to 1"),
         ({"authors": "Szigeti B"}, "authors", "Expected a list"),
@@ -184,7 +178,38 @@ def test_bad_study_writes_are_400_with_field_messages_and_store_nothing(
         STUDIES, {"title": "A new study", **payload}, format="json"
     )
     assert response.status_code == 400
-    assert message in str(response.json()[field])
+    assert message in str(field_errors(response)[field])
+    assert Study.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        (
+            {"doi": "10.7554/ELIFE.62878"},
+            "doi",
+            "A study with this DOI already exists.",
+        ),
+        ({"pmid": "33648632"}, "pmid", "A study with this PMID already exists."),
+    ],
+)
+def test_a_duplicate_doi_or_pmid_is_a_409_naming_the_field_and_the_stored_study(
+    curator_api, studies, payload, field, message
+):
+    before = Study.objects.count()
+    response = curator_api.post(
+        STUDIES, {"title": "A new study", **payload}, format="json"
+    )
+    assert response.status_code == 409
+    problem = response.json()
+    assert problem["code"] == "duplicate"
+    assert problem["type"] == "urn:evidence-atlas:problem:duplicate"
+    [error] = problem["errors"]
+    assert error["field"] == field
+    assert error["code"] == "duplicate"
+    assert error["detail"] == message
+    stored = Study.objects.get(**{field: payload[field].lower()})
+    assert error["existing"] == f"http://testserver{STUDIES}{stored.pk}/"
     assert Study.objects.count() == before
 
 
@@ -194,7 +219,8 @@ def test_editing_to_a_duplicate_doi_is_refused_and_changes_nothing(
     response = curator_api.patch(
         f"{STUDIES}{studies['mice'].pk}/", {"doi": "10.7554/elife.62878"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert error_codes(response) == {"doi": "duplicate"}
     studies["mice"].refresh_from_db()
     assert studies["mice"].doi == "10.1016/j.neuron.2021.06.008"
 
@@ -202,7 +228,8 @@ def test_editing_to_a_duplicate_doi_is_refused_and_changes_nothing(
 def test_deleting_a_cited_draft_study_is_refused_with_a_message(editor_api):
     link = EvidenceFactory(study__status="draft")
     response = editor_api.delete(f"{STUDIES}{link.study_id}/")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["code"] == "protected"
     assert "still cite it" in response.json()["detail"]
     assert Study.objects.filter(pk=link.study_id).exists()
 

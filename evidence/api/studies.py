@@ -1,0 +1,50 @@
+"""Studies, written under the same review workflow as claims and links."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import (
+    extend_schema_serializer,
+    extend_schema_view,
+)
+
+from studies.api import StudyViewSet
+from studies.serializers import StudySerializer
+
+from ..filters import StudyClaimFilterSet
+from ..models import Evidence
+from ..serializers import (
+    WorkflowMixin,
+)
+from ..tombstones import TombstoneMixin
+from .common import ModeratedWritesMixin, write_schema
+
+
+@extend_schema_serializer(component_name="Study")
+class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
+    """A study with its status moves checked by evidence.workflow."""
+
+    class Meta(StudySerializer.Meta):
+        pass
+
+
+@extend_schema_view(**write_schema("a study", StudyWorkflowSerializer))
+class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
+    """Studies, written under the same review workflow as claims and links."""
+
+    # Evidence adds what studies know nothing of: the claim filter, and the
+    # claims each study informs (StudySerializer's ``claims``), prefetched.
+    serializer_class = StudyWorkflowSerializer
+    filterset_class = StudyClaimFilterSet
+
+    def get_queryset(self):
+        links = (
+            Evidence.objects.published()
+            .select_related("claim")
+            .order_by("claim__statement")
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("evidence", queryset=links, to_attr="published_links")
+            )
+        )

@@ -1,0 +1,71 @@
+"""Serializers of the evidence app's API, one module per resource."""
+
+from .claims import CLAIM_EVIDENCE_PREVIEW, ClaimDetailSerializer, ClaimSerializer
+from .common import (
+    DOMAIN_HELP,
+    EFFECT_FIELDS_HELP,
+    GRADE_FIELDS_HELP,
+    WORKFLOW_FIELDS_HELP,
+    WorkflowMixin,
+)
+from .history import (
+    ClaimVersionDetailSerializer,
+    ClaimVersionSerializer,
+    ReleaseSerializer,
+    RemovalSerializer,
+    RevisionReviewSerializer,
+    RevisionSerializer,
+    VersionLinkSerializer,
+)
+from .links import EvidenceSerializer
+from .shapes import (
+    CertaintyDetailSerializer,
+    CertaintyOverrideSerializer,
+    ClaimLinksSerializer,
+    CountsByDirectionSerializer,
+    CountsByTypeSerializer,
+    CountTableSerializer,
+    EffectSerializer,
+    EvidenceSummarySerializer,
+    MetaAnalysisLinkSerializer,
+    MetaAnalysisSerializer,
+    StrengthSerializer,
+    VerdictSerializer,
+    certainty_detail,
+    evidence_summary,
+    verdict_data,
+)
+
+__all__ = [
+    "CountsByDirectionSerializer",
+    "CountsByTypeSerializer",
+    "CountTableSerializer",
+    "StrengthSerializer",
+    "EvidenceSummarySerializer",
+    "evidence_summary",
+    "ClaimLinksSerializer",
+    "EffectSerializer",
+    "MetaAnalysisLinkSerializer",
+    "MetaAnalysisSerializer",
+    "VerdictSerializer",
+    "verdict_data",
+    "CertaintyOverrideSerializer",
+    "CertaintyDetailSerializer",
+    "certainty_detail",
+    "WorkflowMixin",
+    "DOMAIN_HELP",
+    "GRADE_FIELDS_HELP",
+    "EFFECT_FIELDS_HELP",
+    "WORKFLOW_FIELDS_HELP",
+    "EvidenceSerializer",
+    "CLAIM_EVIDENCE_PREVIEW",
+    "ClaimSerializer",
+    "ClaimDetailSerializer",
+    "RevisionSerializer",
+    "RemovalSerializer",
+    "RevisionReviewSerializer",
+    "VersionLinkSerializer",
+    "ClaimVersionSerializer",
+    "ClaimVersionDetailSerializer",
+    "ReleaseSerializer",
+]

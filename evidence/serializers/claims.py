@@ -1,0 +1,189 @@
+"""The claim as the API reads and writes it, in lists and in detail."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from core.api import ModelValidationMixin
+from core.nulls import BlankAsNullMixin
+
+from ..models import (
+    Claim,
+    Evidence,
+)
+from ..synthesis import public_meta_analyses
+from ..workflow import is_editor
+from .common import (
+    WORKFLOW_FIELDS_HELP,
+    WorkflowMixin,
+)
+from .links import EvidenceSerializer
+from .shapes import (
+    CertaintyDetailSerializer,
+    ClaimLinksSerializer,
+    EvidenceSummarySerializer,
+    MetaAnalysisSerializer,
+    VerdictSerializer,
+    certainty_detail,
+    evidence_summary,
+    verdict_data,
+)
+
+CLAIM_EVIDENCE_PREVIEW = 20
+
+
+class ClaimSerializer(
+    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+):
+    slug = serializers.SlugField(
+        max_length=120,
+        required=False,
+        help_text="Permanent; derived from the statement when not given. Cannot be changed.",
+    )
+    description = serializers.CharField(
+        max_length=10_000, required=False, allow_blank=True
+    )
+    verdict = serializers.SerializerMethodField()
+    evidence_summary = serializers.SerializerMethodField()
+    certainty_detail = serializers.SerializerMethodField()
+    meta_analyses = serializers.SerializerMethodField(
+        help_text="A random-effects meta-analysis (REML) per effect measure shared "
+        "by two or more counted links; empty when there is none."
+    )
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "slug",
+            "statement",
+            "description",
+            "topic",
+            "status",
+            "review_comment",
+            "retraction_reason",
+            "verdict",
+            "certainty",
+            "certainty_detail",
+            "direction_override",
+            "certainty_override",
+            "certainty_override_reason",
+            "evidence_summary",
+            "effect_favours_claim",
+            "meta_analyses",
+            "version",
+            "links",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["id", "certainty", "version", "created", "updated"]
+        extra_kwargs = {
+            **{
+                name: {"help_text": text} for name, text in WORKFLOW_FIELDS_HELP.items()
+            },
+            "id": {
+                "help_text": "Permanent id: unlike the slug it never changes. "
+                "`/api/v1/claims/{id}/` and `?claim={id}` accept it."
+            },
+            "certainty": {
+                "help_text": "The headline certainty, equal to verdict.certainty: an editor's "
+                "override if any, else the computed value."
+            },
+            "direction_override": {
+                "help_text": "Editors only: replaces the computed direction of the verdict; "
+                "needs certainty_override_reason."
+            },
+            "certainty_override": {
+                "help_text": "Editors only; needs certainty_override_reason."
+            },
+            "certainty_override_reason": {
+                "help_text": "Editors only: why the computed direction or certainty is overridden."
+            },
+            "version": {
+                "help_text": "Number of the latest published version (0: never published)."
+            },
+            "effect_favours_claim": {
+                "help_text": "Which side of no effect supports the claim: lower or "
+                "higher values of the effect (empty: not stated)."
+            },
+        }
+
+    def validate_slug(self, value):
+        if self.instance is not None and value != self.instance.slug:
+            if not is_editor(self.context["request"].user, "claim"):
+                raise serializers.ValidationError(
+                    "A claim's slug is permanent: citations link to it. Only editors rename, "
+                    "and the old slug then redirects."
+                )
+        return value
+
+    def validate(self, attrs):
+        overriding = any(
+            name in attrs and attrs[name] != getattr(self.instance, name, "")
+            for name in (
+                "certainty_override",
+                "direction_override",
+                "certainty_override_reason",
+            )
+        )
+        if overriding and not is_editor(self.context["request"].user, "claim"):
+            raise PermissionDenied("Only editors can override the computed verdict.")
+        return super().validate(attrs)
+
+    @extend_schema_field(VerdictSerializer)
+    def get_verdict(self, claim):
+        return verdict_data(claim)
+
+    @extend_schema_field(CertaintyDetailSerializer)
+    def get_certainty_detail(self, claim):
+        return certainty_detail(claim)
+
+    @extend_schema_field(MetaAnalysisSerializer(many=True))
+    def get_meta_analyses(self, claim):
+        return public_meta_analyses(claim.meta_analyses)
+
+    @extend_schema_field(EvidenceSummarySerializer)
+    def get_evidence_summary(self, claim):
+        return evidence_summary(claim.profile)
+
+    @extend_schema_field(ClaimLinksSerializer)
+    def get_links(self, claim):
+        request = self.context.get("request")
+        html = claim.get_absolute_url()
+        return {
+            "self": reverse("api:claim-detail", args=[claim.slug], request=request),
+            "html": request.build_absolute_uri(html) if request else html,
+            "evidence": reverse("api:evidence-list", request=request)
+            + f"?claim={claim.slug}",
+            "versions": reverse(
+                "api:claim-versions", args=[claim.slug], request=request
+            ),
+            "statement": reverse(
+                "api:claim-statement", args=[claim.slug], request=request
+            ),
+        }
+
+
+class ClaimDetailSerializer(ClaimSerializer):
+    evidence = serializers.SerializerMethodField(
+        help_text=f"The first {CLAIM_EVIDENCE_PREVIEW} evidence links; follow links.evidence for all."
+    )
+
+    class Meta(ClaimSerializer.Meta):
+        fields = [*ClaimSerializer.Meta.fields, "evidence"]
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, claim):
+        # Evidence links are read from rows (evidence/rows.py), as in the
+        # evidence list (imported here: rows imports the serializers).
+        from .. import rows
+
+        request = self.context.get("request")
+        preview = (
+            Evidence.objects.visible_to(getattr(request, "user", None))
+            .filter(claim=claim)
+            .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
+        )
+        return rows.evidence_data(preview.values(*rows.evidence_columns()), request)
