@@ -17,11 +17,12 @@ from studies.filters import (
 from studies.models import Design, Dose, Population, Study
 
 from .models import Certainty, Claim, Direction, Evidence, EvidenceType, Status, Topic
+from .vocabulary import listed
 
 EVIDENCE_TYPE_HELP = (
-    "Kind of evidence: controlled, self_report or anecdotal; repeat for several."
+    f"Kind of evidence: {listed(EvidenceType.values)}; repeat for several."
 )
-DIRECTION_HELP = "supports, contradicts or mixed; repeat for several."
+DIRECTION_HELP = f"{listed(Direction.values)}; repeat for several."
 DESIGN_HELP = "Design of the linked study; repeat for several."
 POPULATION_HELP = (
     "Population of the linked study, e.g. clinical or healthy; repeat for several."

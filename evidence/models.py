@@ -17,16 +17,13 @@ from .profile import (
     stored_profile,
 )
 from .search import CLAIM_INDEX, aliases_cleaned
-from .verdict import (
-    AGAINST,
-    DIRECTION_LABELS,
-    DOMAINS,
-    FOR,
-    NOT_ASSESSED,
-    NOT_SERIOUS,
-    SERIOUS,
-    UNCLEAR,
-    VERY_SERIOUS,
+from .verdict import DOMAINS
+from .vocabulary import (
+    Certainty,
+    Direction,
+    DomainRating,
+    EvidenceType,
+    VerdictDirection,
 )
 
 STATEMENT_MAX_LENGTH = 1000
@@ -37,38 +34,6 @@ class Topic(models.TextChoices):
     MECHANISM = "mechanism", "Mechanism"
     EFFECT = "effect", "Effect"
     RISK = "risk", "Risk"
-
-
-class EvidenceType(models.TextChoices):
-    CONTROLLED = "controlled", "Controlled"
-    SELF_REPORT = "self_report", "Self-report"
-    ANECDOTAL = "anecdotal", "Anecdotal"
-
-
-class Direction(models.TextChoices):
-    SUPPORTS = "supports", "Supports"
-    CONTRADICTS = "contradicts", "Contradicts"
-    MIXED = "mixed", "Mixed"
-
-
-class Certainty(models.TextChoices):
-    HIGH = "high", "High"
-    MODERATE = "moderate", "Moderate"
-    LOW = "low", "Low"
-    VERY_LOW = "very_low", "Very low"
-
-
-class VerdictDirection(models.TextChoices):
-    FOR = FOR, DIRECTION_LABELS[FOR]
-    AGAINST = AGAINST, DIRECTION_LABELS[AGAINST]
-    UNCLEAR = UNCLEAR, DIRECTION_LABELS[UNCLEAR]
-
-
-class DomainRating(models.TextChoices):
-    NOT_ASSESSED = NOT_ASSESSED, "Not assessed"
-    NOT_SERIOUS = NOT_SERIOUS, "Not serious"
-    SERIOUS = SERIOUS, "Serious (down one)"
-    VERY_SERIOUS = VERY_SERIOUS, "Very serious (down two)"
 
 
 class IndirectnessReason(models.TextChoices):
@@ -416,7 +381,7 @@ class EvidenceQuerySet(models.QuerySet):
         """Links with at least one GRADE domain not yet assessed."""
         unassessed = Q()
         for domain in DOMAINS:
-            unassessed |= Q(**{domain: NOT_ASSESSED})
+            unassessed |= Q(**{domain: DomainRating.NOT_ASSESSED})
         return self.filter(unassessed)
 
     def strongest_first(self):

@@ -24,8 +24,17 @@ from studies.models import Study
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
 from .models import Claim, ClaimSlugAlias, ClaimVersion, Evidence, Release, Status
 from .synthesis import FLAT_COLUMNS, POOLED_FIELDS, flat_meta_analysis
+from .vocabulary import (
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    VERDICT_DIRECTIONS,
+    Certainty,
+    DomainRating,
+    listed,
+)
 
 CHUNK_ROWS = 2000
+GRADE_RATINGS = f"GRADE: {listed(DomainRating.values)}"
 
 CLAIM_COLUMNS = [
     ("slug", "Permanent identifier; the claim's page is /claims/<slug>/"),
@@ -34,11 +43,13 @@ CLAIM_COLUMNS = [
     ("topic", "mechanism, effect or risk"),
     (
         "verdict_direction",
-        "Where the deciding evidence points: for, against or unclear (an editor's override if any)",
+        f"Where the deciding evidence points: {listed(VERDICT_DIRECTIONS)} "
+        "(an editor's override if any)",
     ),
     (
         "certainty",
-        "Certainty in that direction: high, moderate, low or very_low (an editor's override if any)",
+        f"Certainty in that direction: {listed(Certainty.values)} "
+        "(an editor's override if any)",
     ),
     ("verdict_text", "The verdict in one plain sentence"),
     ("verdict_direction_computed", "Direction computed by the documented rule"),
@@ -62,18 +73,18 @@ EVIDENCE_COLUMNS = [
     ("id", "Evidence link identifier"),
     ("claim", "Slug of the claim"),
     ("study", "Identifier of the study"),
-    ("evidence_type", "controlled, self_report or anecdotal"),
-    ("direction", "supports, contradicts or mixed"),
+    ("evidence_type", listed(EVIDENCE_TYPES)),
+    ("direction", listed(DIRECTIONS)),
     ("finding", "What the study found for this claim, in the curator's words"),
-    ("risk_of_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("indirectness", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("risk_of_bias", GRADE_RATINGS),
+    ("indirectness", GRADE_RATINGS),
     (
         "indirectness_reasons",
         "animal_or_in_vitro, healthy_volunteers, full_dose, surrogate_outcome; separated by '; '",
     ),
-    ("imprecision", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("inconsistency", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("publication_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("imprecision", GRADE_RATINGS),
+    ("inconsistency", GRADE_RATINGS),
+    ("publication_bias", GRADE_RATINGS),
     ("large_effect", "yes if recorded as a reason to trust it more"),
     ("dose_response", "yes if recorded as a reason to trust it more"),
     (

@@ -19,8 +19,10 @@ from .models import (
     Revision,
     VerdictDirection,
 )
+from .profile import STRENGTH_LABELS
 from .services import version_links
 from .synthesis import public_meta_analyses
+from .vocabulary import DIRECTIONS, EVIDENCE_TYPES
 from .workflow import REMOVAL_REASON_FIELD, is_editor, status_change_check
 
 CLAIM_EVIDENCE_PREVIEW = 20
@@ -45,18 +47,7 @@ class CountTableSerializer(serializers.Serializer):
 
 
 class StrengthSerializer(serializers.Serializer):
-    key = serializers.ChoiceField(
-        choices=[
-            "none",
-            "strong",
-            "moderate",
-            "weak",
-            "inconclusive",
-            "weak_against",
-            "moderate_against",
-            "strong_against",
-        ]
-    )
+    key = serializers.ChoiceField(choices=list(STRENGTH_LABELS))
     label = serializers.CharField()
     score = serializers.IntegerField(min_value=-100, max_value=100)
     contested = serializers.BooleanField(
@@ -586,10 +577,8 @@ class VersionLinkSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Id of the evidence link.")
     study = serializers.IntegerField(help_text="Id of the study.")
     citation = serializers.CharField()
-    evidence_type = serializers.ChoiceField(
-        choices=["controlled", "self_report", "anecdotal"]
-    )
-    direction = serializers.ChoiceField(choices=["supports", "contradicts", "mixed"])
+    evidence_type = serializers.ChoiceField(choices=EVIDENCE_TYPES)
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
     study_retracted = serializers.BooleanField()
 
 

@@ -17,7 +17,14 @@ from django.db.models import Count
 from dataversion.version import data_version
 
 from .models import Evidence
-from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+from .vocabulary import (
+    DIRECTION_LABELS,
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    TYPE_LABELS,
+    EvidenceType,
+    in_sentence,
+)
 
 MAX_MARKS = 120
 WIDTH = 720
@@ -27,11 +34,10 @@ RIGHT = 16
 TOP = 12
 AXIS_HEIGHT = 28
 UNDATED = "n.d."
-SHAPES = {"controlled": "circle", "self_report": "square", "anecdotal": "triangle"}
-DIRECTION_WORDS = {
-    "supports": "supports",
-    "contradicts": "contradicts",
-    "mixed": "mixed",
+SHAPES = {
+    EvidenceType.CONTROLLED.value: "circle",
+    EvidenceType.SELF_REPORT.value: "square",
+    EvidenceType.ANECDOTAL.value: "triangle",
 }
 
 
@@ -119,7 +125,7 @@ def _rows():
     return [
         {
             "type": etype,
-            "label": TYPE_LABELS[etype].capitalize(),
+            "label": TYPE_LABELS[etype],
             "y": TOP + ROW_HEIGHT * index,
             "middle": TOP + ROW_HEIGHT * (index + 0.5),
         }
@@ -193,8 +199,9 @@ def evidence_timeline(links):
             else entry["study__title"][:40]
         )
         label = (
-            f"{who} ({year or UNDATED}): {TYPE_LABELS[entry['evidence_type']]}, "
-            f"{DIRECTION_WORDS[entry['direction']]}"
+            f"{who} ({year or UNDATED}): "
+            f"{in_sentence(TYPE_LABELS[entry['evidence_type']])}, "
+            f"{in_sentence(DIRECTION_LABELS[entry['direction']])}"
             + (
                 f", n = {entry['study__sample_size']}"
                 if entry["study__sample_size"]
@@ -247,7 +254,10 @@ def _binned(links, rows, row_middle, height, total):
                 continue
             height_px = (ROW_HEIGHT * 0.8) * number / biggest
             bottom -= height_px
-            label = f"{year or UNDATED}, {TYPE_LABELS[evidence_type]}: {number} {DIRECTION_WORDS[direction]}"
+            label = (
+                f"{year or UNDATED}, {in_sentence(TYPE_LABELS[evidence_type])}: "
+                f"{number} {in_sentence(DIRECTION_LABELS[direction])}"
+            )
             bars.append(
                 Bar(
                     x=columns[year] - max(step * 0.35, 1),
