@@ -11,10 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count
 
-from dataversion.version import data_version
+from dataversion import caching
 
 from .models import Evidence
 from .vocabulary import (
@@ -145,14 +144,12 @@ def claim_timeline(claim_id):
     Laying it out reads all of them (a count, then the marks or counts by
     year): 200 ms on every view of a claim with 80,000 links, otherwise.
     """
-    key = f"timeline:{data_version()}:{claim_id}"
-    timeline = cache.get(key)
-    if timeline is None:
-        timeline = evidence_timeline(
-            Evidence.objects.filter(claim_id=claim_id).counted()
-        )
-        cache.set(key, timeline, settings.COUNT_CACHE_SECONDS)
-    return timeline
+    return caching.remember(
+        "timeline",
+        str(claim_id),
+        lambda: evidence_timeline(Evidence.objects.filter(claim_id=claim_id).counted()),
+        settings.COUNT_CACHE_SECONDS,
+    )
 
 
 def evidence_timeline(links):
