@@ -34,6 +34,7 @@ from .workflow import (
     UNPUBLISHED,
     SaveOutcome,
     editable_changes,
+    editor_only_fields,
     is_editor,
     item_remove,
     item_save_or_revise,
@@ -683,17 +684,9 @@ class ClaimAdmin(ModeratedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not is_editor(request.user, "claim"):
-            readonly += [
-                "direction_override",
-                "certainty_override",
-                "certainty_override_reason",
-            ]
-            if obj is not None:
-                readonly.append(
-                    "slug"
-                )  # permanent; editors may rename (the old slug redirects)
-        return readonly
+        return readonly + editor_only_fields(
+            request.user, "claim", existing=obj is not None
+        )
 
     @admin.display(description="Verdict")
     def certainty_detail(self, obj):

@@ -23,7 +23,12 @@ from .profile import STRENGTH_LABELS
 from .services import version_links
 from .synthesis import public_meta_analyses
 from .vocabulary import DIRECTIONS, EVIDENCE_TYPES
-from .workflow import REMOVAL_REASON_FIELD, is_editor, status_change_check
+from .workflow import (
+    REMOVAL_REASON_FIELD,
+    editor_only_fields,
+    is_editor,
+    status_change_check,
+)
 
 CLAIM_EVIDENCE_PREVIEW = 20
 
@@ -463,15 +468,14 @@ class ClaimSerializer(WorkflowMixin, ModelValidationMixin, serializers.ModelSeri
         return value
 
     def validate(self, attrs):
-        overriding = any(
-            name in attrs and attrs[name] != getattr(self.instance, name, "")
-            for name in (
-                "certainty_override",
-                "direction_override",
-                "certainty_override_reason",
-            )
+        # A slug change by a curator is refused by validate_slug already.
+        locked = editor_only_fields(
+            self.context["request"].user, "claim", existing=self.instance is not None
         )
-        if overriding and not is_editor(self.context["request"].user, "claim"):
+        if any(
+            name in attrs and attrs[name] != getattr(self.instance, name, "")
+            for name in locked
+        ):
             raise PermissionDenied("Only editors can override the computed verdict.")
         return super().validate(attrs)
 
