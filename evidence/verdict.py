@@ -54,9 +54,9 @@ from .vocabulary import (
     in_sentence,
 )
 
-# Bumped with each change of the rule; `manage.py refresh_claims` names it in
-# the note of every version it cuts because the verdict moved.
-RULE_VERSION = 2
+# Rewritten with each change of the rule (with its number); `manage.py
+# refresh_claims` puts it in the note of every version it cuts because the
+# verdict moved.
 RULE_CHANGE = (
     "verdict rule 2 — a verdict has a direction (for, against, unclear) and "
     "certainty in that direction; the strength no longer caps certainty; domains "
@@ -175,10 +175,6 @@ class Verdict:
     # Set when a pooled estimate decided the direction: the note of the
     # version a moved verdict cuts.
     pooled_note: str = ""
-
-    @property
-    def certainty_label(self) -> str:
-        return LEVEL_LABELS[self.certainty]
 
 
 def verdict_text(*, basis: str, direction: str, certainty: str) -> str:
