@@ -38,6 +38,8 @@ SHAPES = {
     EvidenceType.SELF_REPORT.value: "square",
     EvidenceType.ANECDOTAL.value: "triangle",
 }
+# Each shape as a character, for the legend.
+SYMBOLS = {"circle": "●", "square": "■", "triangle": "▲"}
 
 
 @dataclass
@@ -125,6 +127,7 @@ def _rows():
         {
             "type": etype,
             "label": TYPE_LABELS[etype],
+            "symbol": SYMBOLS[SHAPES[etype]],
             "y": TOP + ROW_HEIGHT * index,
             "middle": TOP + ROW_HEIGHT * (index + 0.5),
         }

@@ -74,3 +74,24 @@ def test_the_home_page_states_the_weights_of_the_rule(client, monkeypatch):
     monkeypatch.setitem(profile.TYPE_WEIGHTS, "anecdotal", 0.07)
     body = client.get("/").content.decode()
     assert "an anecdote 0.07" in body
+
+
+def test_the_api_count_tables_have_one_field_per_type_and_direction():
+    from evidence.serializers import (
+        CountsByDirectionSerializer,
+        CountsByTypeSerializer,
+        CountTableSerializer,
+    )
+
+    assert tuple(CountTableSerializer().fields) == vocabulary.EVIDENCE_TYPES
+    assert tuple(CountsByTypeSerializer().fields) == vocabulary.EVIDENCE_TYPES
+    assert tuple(CountsByDirectionSerializer().fields) == vocabulary.DIRECTIONS
+
+
+@pytest.mark.django_db
+def test_the_timeline_legend_names_every_evidence_type_by_its_label(client):
+    from tests.factories import EvidenceFactory
+
+    link = EvidenceFactory(status="published", claim__status="published")
+    body = client.get(link.claim.get_absolute_url()).content.decode()
+    assert "· ● controlled · ■ self-report · ▲ anecdotal · size: sample size" in body
