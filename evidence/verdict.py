@@ -1,8 +1,9 @@
 """A claim's verdict: a direction, GRADE certainty in that direction, and one
 sentence saying both, with every step of the rule in words.
 
-This module is the one home of the rule and of its vocabulary (directions,
-levels, labels); the README ("The verdict") and the /methods/ page explain it.
+This module is the one home of the rule; its values and labels (directions,
+levels, ratings) are evidence/vocabulary.py's. The README ("The verdict") and
+the /methods/ page explain it.
 
 1. **Deciding tier.** Start from the best design among the claim's counted
    links (published, study not retracted): randomised or placebo-controlled

@@ -95,3 +95,11 @@ def test_the_timeline_legend_names_every_evidence_type_by_its_label(client):
     link = EvidenceFactory(status="published", claim__status="published")
     body = client.get(link.claim.get_absolute_url()).content.decode()
     assert "· ● controlled · ■ self-report · ▲ anecdotal · size: sample size" in body
+
+
+def test_the_verdicts_design_tiers_name_study_designs_that_exist():
+    from studies.models import Design
+
+    assert verdict.RANDOMISED_DESIGNS <= set(Design.values)
+    assert verdict.ANECDOTAL_DESIGNS <= set(Design.values)
+    assert not verdict.RANDOMISED_DESIGNS & verdict.ANECDOTAL_DESIGNS
