@@ -17,7 +17,7 @@ PYTHON ?= $(shell for candidate in python3 python3.13 python3.12 python3.11; do 
 help:
 	@echo "make run    set up, migrate, seed and serve on http://$(HOST):$(PORT) (SQLite)"
 	@echo "make test   set up and run the whole test suite (uses DATABASE_URL when set)"
-	@echo "make check  migrations up to date, Django system checks, ruff, nginx -t on deploy/nginx.conf"
+	@echo "make check  migrations up to date, Django system checks, ruff, import contracts, mypy, nginx -t on deploy/nginx.conf"
 	@echo "make bench  benchmarks on PostgreSQL (see bench/README.md); BENCH_ARGS='--sizes 10000' for a quick run"
 	@echo "make fuzz   schemathesis against the API's schema on PostgreSQL; FUZZ_ARGS='--max-examples 10' for a quick run"
 	@echo "make soak   readers, API clients and curators together on PostgreSQL for SOAK_SECONDS (120), then checks the data"
@@ -64,6 +64,8 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	SECRET_KEY=mypy-only DEBUG=1 $(BIN)/mypy
 	$(MAKE) --no-print-directory nginx-check
 
 # The reverse proxy's configuration, checked by Debian's nginx (no Docker here).

@@ -19,20 +19,25 @@ FUZZ_CHECKS (see CHECKS), FUZZ_REPORT_DIR (no JUnit reports).
 import argparse
 import json
 import os
-import secrets
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-SCHEMATHESIS = Path(PYTHON).parent / "st"
+sys.path.insert(0, str(ROOT))
+
+from harness import (  # noqa: E402
+    NO_RATE_LIMITS,
+    Gunicorn,
+    ScratchDatabase,
+    manage,
+    production_env,
+)
+
+SCHEMATHESIS = Path(sys.executable).parent / "st"
 CONFIG = ROOT / ".ci" / "schemathesis.toml"
-POSTGRES = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 
 # Run in `manage.py shell` on the seeded database: the fuzzer's users and
 # tokens, and what the seed lacks (pending revisions, a release) so that every
@@ -93,68 +98,6 @@ def log(message):
     print(f"[fuzz {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def app_env(database, scratch):
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        # Each run's own files: collectstatic's manifest (DEBUG off serves
-        # hashed static files) and anything written to storage.
-        "STATIC_ROOT": str(scratch / "static"),
-        "MEDIA_ROOT": str(scratch / "media"),
-        # Plain HTTP on loopback: there is no TLS to redirect to.
-        "SECURE_SSL_REDIRECT": "0",
-        # The fuzzer sends thousands of requests a minute, hundreds of them to
-        # the token endpoint with made-up passwords: rate limits and sign-in
-        # lockouts would answer 429 to the rest of the run, so that it would
-        # test the throttle instead of what the app does with its inputs.
-        "API_THROTTLE_ANON": "off",
-        "API_THROTTLE_USER": "off",
-        "API_THROTTLE_TOKEN": "off",
-        "AXES_ENABLED": "0",
-        # One process (with threads): its in-memory cache then sees every
-        # write, as a shared Redis does in production.
-        "REDIS_URL": "",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def manage(env, *args, capture=False):
-    return subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE if capture else None,
-    ).stdout
-
-
-def database_create(name):
-    subprocess.run(["dropdb", *POSTGRES, "--if-exists", "--force", name], check=True)
-    subprocess.run(["createdb", *POSTGRES, name], check=True)
-    # The run's data is thrown away: commits need not wait for the disk.
-    subprocess.run(
-        [
-            "psql",
-            *POSTGRES,
-            "-q",
-            "-c",
-            f'ALTER DATABASE "{name}" SET synchronous_commit = off',
-        ],
-        check=True,
-    )
-
-
 def schemathesis_config(found, path):
     """.ci/schemathesis.toml, plus identifiers that exist: half the generated
     ones are drawn from them, else nearly every request to /claims/{slug}/
@@ -181,29 +124,6 @@ def schemathesis_config(found, path):
         for key, name in bindings.items()
     ]
     path.write_text("\n".join(lines) + "\n")
-
-
-def wait_until_up(url, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app did not answer on {url} within {timeout}s")
-
-
-def server_errors(log_path):
-    """Lines of the server log that report an error: Django's (a traceback
-    cut short in a streamed CSV never reaches the client as a 500) and
-    gunicorn's (a worker killed on timeout)."""
-    markers = (" ERROR ", "[ERROR]", "[CRITICAL]", "Traceback")
-    text = log_path.read_text(errors="replace")
-    return [line for line in text.splitlines() if any(m in line for m in markers)]
 
 
 # What every response must be: no server error, a documented status, content
@@ -283,31 +203,6 @@ def schemathesis(url, token, args, scratch, name, *extra):
     return subprocess.run(command, cwd=scratch).returncode == 0
 
 
-def gunicorn(port, env, log_path):
-    """The app as in production, in one process (see app_env)."""
-    with open(log_path, "w") as output:
-        return subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "config.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "--threads",
-                "4",
-                "--timeout",
-                "60",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0],
@@ -348,9 +243,17 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="atlas-fuzz-") as scratch:
         scratch = Path(scratch)
-        env = app_env(args.database, scratch)
+        database = ScratchDatabase(args.database)
+        env = production_env(
+            scratch,
+            **NO_RATE_LIMITS,
+            DATABASE_URL=database.url,
+            # One process (with threads): its in-memory cache then sees every
+            # write, as a shared Redis does in production.
+            REDIS_URL="",
+        )
         log(f"fresh database {args.database}")
-        database_create(args.database)
+        database.recreate()
         log("migrate, seed, collectstatic")
         manage(env, "migrate", "--noinput", "-v", "0")
         manage(env, "seed")
@@ -360,30 +263,21 @@ def main():
         found = json.loads(output.strip().splitlines()[-1])
         schemathesis_config(found, scratch / "schemathesis.toml")
 
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server_log = scratch / "gunicorn.log"
-        log(f"gunicorn on {url}")
-        server = gunicorn(port, env, server_log)
-        try:
-            wait_until_up(url, server)
+        server = Gunicorn(env, workers=1, threads=4, log_path=scratch / "gunicorn.log")
+        with server:
+            log(f"gunicorn on {server.url}")
             log(f"pass 1, as an editor: every operation, {args.max_examples} examples")
-            passed = schemathesis(url, found["editor"], args, scratch, "editor")
+            passed = schemathesis(server.url, found["editor"], args, scratch, "editor")
             log("pass 2, as a curator: writes to claims and evidence links")
             passed &= schemathesis(
-                url, found["curator"], args, scratch, "curator", *CURATOR_PASS
+                server.url, found["curator"], args, scratch, "curator", *CURATOR_PASS
             )
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            # Read before stopping: workers log their exit when told to stop.
+            errors = server.logged_errors()
 
-        errors = server_errors(server_log)
         if errors:
             log(f"the server logged {len(errors)} error(s); its log ends with:")
-            print(server_log.read_text(errors="replace")[-20_000:], flush=True)
+            print(server.log_path.read_text(errors="replace")[-20_000:], flush=True)
         minutes, seconds = divmod(round(time.monotonic() - started), 60)
         failed = not passed or errors
         log(f"{'FAILED' if failed else 'passed'} in {minutes}m{seconds:02d}s")

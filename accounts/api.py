@@ -3,7 +3,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.throttling import ScopedRateThrottle
+from core.throttling import ScopedRateThrottle
 
 from .models import ApiToken
 from .serializers import (

@@ -2,7 +2,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
-from config.db_router import writer_identified
+from core.db_router import writer_identified
 
 from .models import ApiToken
 

@@ -1,6 +1,6 @@
 """Throughput of the scaled-out topology next to a single instance.
 
-Builds a PostgreSQL primary with a streaming standby (tests/harness.py), seeds
+Builds a PostgreSQL primary with a streaming standby (harness/postgres.py), seeds
 the primary, then serves the same anonymous reads with threads of a closed
 loop, first from one gunicorn instance (primary only), then from two
 instances sharing Redis and reading from the standby, round-robin. Prints
@@ -25,7 +25,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import (  # noqa: E402
+from harness import (  # noqa: E402
+    NO_RATE_LIMITS,
     Gunicorn,
     StreamingReplicaPair,
     manage,
@@ -86,12 +87,11 @@ def main():
     with StreamingReplicaPair() as pair:
         pair.primary.sql("CREATE DATABASE atlas")
         env = production_env(
-            folder / "static",
+            folder,
+            **NO_RATE_LIMITS,
             DATABASE_URL=pair.primary.url("atlas"),
             REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
             CACHE_KEY_PREFIX=f"topology-{secrets.token_hex(4)}",
-            API_THROTTLE_ANON="off",
-            API_THROTTLE_USER="off",
             API_RESPONSE_CACHE_SECONDS="0",
         )
         print("migrate, seed, collectstatic ...", flush=True)

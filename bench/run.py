@@ -14,8 +14,6 @@ import datetime
 import json
 import os
 import platform
-import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -23,22 +21,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.report import markdown, plot  # noqa: E402
+from harness import NO_RATE_LIMITS, Gunicorn, manage, production_env  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 RAW = RESULTS / "raw"
 PYTHON = sys.executable
-APP_PORT, BASELINE_PORT = 8311, 8312
 REDIS_DB = 9
-
-# Endpoint names as locust reports them, in table order.
-ENDPOINTS = [
-    "API claims list",
-    "API claim detail",
-    "API evidence list (type, design)",
-    "API studies search",
-    "page /claims/",
-    "page /claims/<slug>/",
-    "page /claims/<slug>/ (5 largest claims)",
-]
 
 
 def log(message):
@@ -85,88 +76,44 @@ def machine(database):
 
 
 def app_env(database, response_cache):
-    return {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "API_THROTTLE_ANON": "off",
-        "API_THROTTLE_USER": "off",
-        "API_RESPONSE_CACHE_SECONDS": "60" if response_cache else "0",
-        # Loopback HTTP: no TLS to redirect to (production puts TLS in front).
-        "SECURE_SSL_REDIRECT": "0",
-        # The load tool signs in nowhere; a lockout would only skew the run.
-        "AXES_ENABLED": "0",
-    }
+    return production_env(
+        RAW / "app",
+        **NO_RATE_LIMITS,
+        # bench/queries.py runs as a script and imports the settings.
+        PYTHONPATH=str(ROOT),
+        # bench/queries.py counts queries with Django's test client.
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
+        REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
+        API_RESPONSE_CACHE_SECONDS="60" if response_cache else "0",
+    )
 
 
-def manage(env, *args):
-    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
+def serve(app, env, name):
+    """``app`` under gunicorn as gunicorn.conf.py configures it (2 workers
+    of 8 threads, as in production), ready."""
+    return Gunicorn(env, app=app, log_path=RAW / f"gunicorn-{name}.log").start()
 
 
-def wait_for_port(port, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on port {port}")
+def workers(server):
+    path = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    return [int(pid) for pid in path.read_text().split()]
 
 
-class Server:
-    """gunicorn with 2 sync workers, as in production."""
+def memory(pid, field):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024  # MiB
+    return 0.0
 
-    def __init__(self, app, port, env):
-        self.port = port
-        self.process = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                app,
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--error-logfile",
-                str(RAW / f"gunicorn-{port}.log"),
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        wait_for_port(port)
-        time.sleep(1)
 
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.port}"
+def peak_rss_of(server):
+    return max(memory(pid, "VmHWM") for pid in workers(server))
 
-    def workers(self):
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
 
-    @staticmethod
-    def memory(pid, field):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024  # MiB
-        return 0.0
-
-    def peak_rss(self):
-        return max(self.memory(pid, "VmHWM") for pid in self.workers())
-
-    def reset_peaks(self):
-        for pid in self.workers():
-            Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+def reset_peaks(server):
+    for pid in workers(server):
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 def locust(host, mix, users, seconds, targets, name, exclude_tags=()):
@@ -265,8 +212,8 @@ def csv_filter(database, rows=100_000):
 
 
 def csv_export(server, query):
-    server.reset_peaks()
-    before = max(server.memory(pid, "VmRSS") for pid in server.workers())
+    reset_peaks(server)
+    before = max(memory(pid, "VmRSS") for pid in workers(server))
     started = time.perf_counter()
     size, lines = 0, 0
     with urllib.request.urlopen(
@@ -276,7 +223,7 @@ def csv_export(server, query):
             size += len(chunk)
             lines += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
-    peak = max(server.memory(pid, "VmHWM") for pid in server.workers())
+    peak = max(memory(pid, "VmHWM") for pid in workers(server))
     return {
         "rows": lines - 1,
         "megabytes": round(size / 1e6, 1),
@@ -330,16 +277,16 @@ def run_size(evidence, args, database):
     )  # fmt: skip
     flush_redis()
 
-    app = Server("config.wsgi:application", APP_PORT, env)
-    baseline = Server(
+    app = serve("config.wsgi:application", env, f"app-{evidence}")
+    baseline = serve(
         "bench.baseline:application",
-        BASELINE_PORT,
         {**env, "BASELINE_DSN": f"dbname={database} host=127.0.0.1 user=postgres"},
+        f"baseline-{evidence}",
     )
     try:
         log("warm-up")
         locust(app.url, "readers", 50, 10, targets_path, f"warmup-{evidence}")
-        app.reset_peaks()
+        reset_peaks(app)
         load_before = Path("/proc/loadavg").read_text().split()[0]
         log(f"readers: 50 users, {args.duration} s (load average {load_before})")
         readers = locust(
@@ -348,7 +295,7 @@ def run_size(evidence, args, database):
         load_after = Path("/proc/loadavg").read_text().split()[0]
         log(f"CSV export ({csv_rows:,} rows)")
         export = csv_export(app, query)
-        peak_rss = app.peak_rss()
+        peak_rss = peak_rss_of(app)
         log(f"throughput: 4 users, no wait, {args.throughput_duration} s each")
         locust(app.url, "evidence", 4, 5, targets_path, f"warm-evidence-{evidence}")
         app_rate = locust(
@@ -362,7 +309,9 @@ def run_size(evidence, args, database):
         )  # fmt: skip
     finally:
         app.stop()
-    cached_app = Server("config.wsgi:application", APP_PORT, app_env(database, True))
+    cached_app = serve(
+        "config.wsgi:application", app_env(database, True), f"cached-{evidence}"
+    )
     try:
         locust(
             cached_app.url, "evidence", 4, 5, targets_path, f"warm-cached-{evidence}"
@@ -391,123 +340,6 @@ def run_size(evidence, args, database):
             "app_response_cache": cached_rate.get(name),
         },
     }
-
-
-def markdown(report):
-    m = report["machine"]
-    lines = [
-        "# Benchmark results",
-        "",
-        f"Run {report['date']} with `make bench` (bench/run.py). Machine: {m['cpu']}, "
-        f"{m['cores']} cores, {m['ram_gib']} GiB RAM; PostgreSQL {m['postgresql']}; "
-        f"Python {m['python']}. App and baseline: gunicorn, 2 sync workers each; "
-        "locust on the same machine, loopback.",
-        "",
-    ]
-    for size in report["sizes"]:
-        lines += [
-            f"## {size['evidence']:,} evidence links "
-            f"({size['claims']:,} claims, {size['studies']:,} studies)",
-            "",
-            f"Readers: 50 users waiting 0.5–1.5 s, {report['duration']} s. "
-            f"Worker peak RSS: {size['worker_peak_rss_mib']} MiB. Load average "
-            f"{size['load_average']['before_readers']} before the run, "
-            f"{size['load_average']['after_readers']} after (2 cores).",
-            "",
-            "| endpoint | requests | errors | p50 ms | p95 ms | p99 ms | req/s | queries (first / later) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for name in [*ENDPOINTS, "Aggregated"]:
-            row = size["readers"].get(name)
-            if not row:
-                continue
-            q = size["queries"].get(name)
-            queries = f"{q['first']} / {q['later']}" if q else ""
-            lines.append(
-                f"| {name} | {row['requests']} | {row['errors']} | {row['p50_ms']:g} | "
-                f"{row['p95_ms']:g} | {row['p99_ms']:g} | {row['rps']:g} | {queries} |"
-            )
-        q = size["queries"]["API evidence list, cursor"]
-        lines.append(
-            f"| API evidence list, cursor (queries only) | | | | | | | {q['first']} / {q['later']} |"
-        )
-        t = size["throughput"]
-        app, base, cached = t["app"], t["baseline"], t["app_response_cache"]
-        e = size["csv_export"]
-        q = size["queries"]["CSV export"]
-        lines += [
-            "",
-            "Evidence list throughput, 4 users without waiting:",
-            "",
-            "| server | req/s | p50 ms | p95 ms | errors | share of baseline |",
-            "|---|---:|---:|---:|---:|---:|",
-            f"| raw psycopg + orjson baseline | {base['rps']:g} | {base['p50_ms']:g} | {base['p95_ms']:g} | {base['errors']} | 100% |",
-            f"| app, no response cache | {app['rps']:g} | {app['p50_ms']:g} | {app['p95_ms']:g} | {app['errors']} | {100 * app['rps'] / base['rps']:.0f}% |",
-            f"| app, response cache warm | {cached['rps']:g} | {cached['p50_ms']:g} | {cached['p95_ms']:g} | {cached['errors']} | {100 * cached['rps'] / base['rps']:.0f}% |",
-            "",
-            f"CSV export: {e['rows']:,} rows ({e['megabytes']} MB) in {e['seconds']} s "
-            f"({e['rows_per_second']:,} rows/s), {q['later']} queries; worker RSS "
-            f"{e['worker_rss_before_mib']} → peak {e['worker_rss_peak_mib']} MiB "
-            f"(growth {e['worker_rss_growth_mib']} MiB).",
-            f"Data generated in {size['generate_seconds']} s.",
-            "",
-        ]
-    sizes = report["sizes"]
-    if len(sizes) > 1:
-        first, last = sizes[0], sizes[-1]
-        lines += [
-            f"## Cost growth: p95 at {last['evidence']:,} ÷ p95 at {first['evidence']:,} links",
-            "",
-            "| endpoint | p95 small | p95 large | ratio |",
-            "|---|---:|---:|---:|",
-        ]
-        for name in ENDPOINTS:
-            a, b = first["readers"].get(name), last["readers"].get(name)
-            if a and b:
-                lines.append(
-                    f"| {name} | {a['p95_ms']:g} | {b['p95_ms']:g} | {b['p95_ms'] / a['p95_ms']:.2f} |"
-                )
-        lines.append("")
-    lines.append("![p95 latency against data size](latency.png)")
-    return "\n".join(lines) + "\n"
-
-
-def plot(report, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    sizes = [size["evidence"] for size in report["sizes"]]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
-    for name in ENDPOINTS:
-        values = [
-            size["readers"].get(name, {}).get("p95_ms") for size in report["sizes"]
-        ]
-        if all(v is not None for v in values):
-            left.plot(sizes, values, marker="o", label=name)
-    left.set(
-        xscale="log", xlabel="evidence links", ylabel="p95 latency (ms)",
-        title="p95 latency, 50 readers waiting 0.5–1.5 s",
-    )  # fmt: skip
-    left.axhline(50, color="grey", linestyle=":", linewidth=1)
-    left.axhline(80, color="grey", linestyle="--", linewidth=1)
-    left.legend(fontsize=7)
-    for key, label in [
-        ("baseline", "raw psycopg + orjson"),
-        ("app", "app, no response cache"),
-        ("app_response_cache", "app, response cache warm"),
-    ]:
-        values = [size["throughput"][key]["rps"] for size in report["sizes"]]
-        right.plot(sizes, values, marker="o", label=label)
-    right.set(
-        xscale="log", xlabel="evidence links", ylabel="requests/s",
-        title="Evidence list throughput, 4 users, no wait",
-    )  # fmt: skip
-    right.set_ylim(bottom=0)
-    right.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
 
 
 def main():

@@ -6,6 +6,8 @@ from rest_framework import routers
 from rest_framework.reverse import reverse
 
 from accounts.api import ApiTokenViewSet, ObtainTokenView
+from changes.api import ChangeFeedView
+from core.views import SchemaView
 from evidence.api import (
     ClaimViewSet,
     EvidenceViewSet,
@@ -13,8 +15,6 @@ from evidence.api import (
     ReleaseViewSet,
     RevisionViewSet,
 )
-
-from .views import SchemaView
 
 
 class ApiRootView(routers.APIRootView):
@@ -24,6 +24,7 @@ class ApiRootView(routers.APIRootView):
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
         for name, url_name in (
+            ("changes", "api:changes"),
             ("auth/token", "api:obtain-token"),
             ("schema", "api:schema"),
             ("docs", "api:docs"),
@@ -48,6 +49,7 @@ app_name = "api"
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="obtain-token"),
+    path("changes/", ChangeFeedView.as_view(), name="changes"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path(
         "docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"

@@ -63,12 +63,14 @@ INSTALLED_APPS = [
     "dataversion",
     "studies",
     "evidence",
+    "changes",
+    "backup",
 ]
 
 MIDDLEWARE = [
-    "config.middleware.RequestLogMiddleware",
-    "config.throttling.RateLimitHeadersMiddleware",
-    "config.db_router.PrimaryPinningMiddleware",
+    "core.middleware.RequestLogMiddleware",
+    "core.throttling.RateLimitHeadersMiddleware",
+    "core.db_router.PrimaryPinningMiddleware",
     # Cached counts and responses are keyed by the data version: read once.
     "dataversion.version.DataVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -76,26 +78,26 @@ MIDDLEWARE = [
     # which origins may read it.
     "corsheaders.middleware.CorsMiddleware",
     # Compresses the API's answers, after every other middleware has set them.
-    "config.middleware.ApiGZipMiddleware",
+    "core.middleware.ApiGZipMiddleware",
     # Before WhiteNoise, so that static files carry the header like pages.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses oversize bodies before anything reads them into memory.
-    "config.middleware.RequestSizeLimitMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     # A friendly 503 instead of a traceback while the database is away.
-    "config.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     # ETag on every GET and HEAD, and 304 for a client that already has the
     # response.
-    "config.middleware.ConditionalGetMiddleware",
+    "core.middleware.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Django's, but a write to an address without its trailing slash is
     # answered 308, which clients repeat as the same write.
-    "config.middleware.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # A signed-in user who has just written reads from the primary.
-    "config.db_router.ReadYourWritesMiddleware",
+    "core.db_router.ReadYourWritesMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -151,7 +153,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
-# Reads may go to a replica of the primary (config/db_router.py).
+# Reads may go to a replica of the primary (core/db_router.py).
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(
@@ -161,13 +163,13 @@ if DATABASE_REPLICA_URL:
     )
     if DATABASES["replica"]["ENGINE"].endswith("postgresql"):
         # A replica that does not answer is given up on quickly: its reads
-        # go to the primary (config/db_router.py).
+        # go to the primary (core/db_router.py).
         DATABASES["replica"].setdefault("OPTIONS", {}).setdefault(
             "connect_timeout", env.int("REPLICA_CONNECT_TIMEOUT", default=2)
         )
     # Tests run against one database; the replica alias mirrors it there.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS = ["core.db_router.PrimaryReplicaRouter"]
 # After a replica fails, reads go to the primary this long before it is tried again.
 REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=5)
 # How long a writer's WAL position is kept: their reads go to the primary
@@ -322,7 +324,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {"()": "config.logging.JSONFormatter"},
+        "json": {"()": "core.logging.JSONFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
     "handlers": {
@@ -362,30 +364,30 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
     ],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
-        "config.renderers.ORJSONRenderer",
+        "core.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.DepthLimitedJSONParser",
+        "core.parsers.DepthLimitedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonRateThrottle",
-        "config.throttling.UserRateThrottle",
+        "core.throttling.AnonRateThrottle",
+        "core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("API_THROTTLE_ANON", "120/minute"),
         "user": env_rate("API_THROTTLE_USER", "600/minute"),
         "token": env_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.ContentNegotiation",
-    "DEFAULT_SCHEMA_CLASS": "config.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

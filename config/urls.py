@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import favicon, healthz
+from core.views import favicon, healthz
 
-handler400 = "config.views.bad_request"
-handler404 = "config.views.page_not_found"
-handler500 = "config.views.server_error"
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -14,6 +15,6 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
-    path("studies/", include("studies.urls")),
+    path("studies/", include("evidence.study_urls")),
     path("", include("evidence.urls")),
 ]

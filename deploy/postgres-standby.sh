@@ -1,7 +1,7 @@
 #!/bin/sh
 # The scaled profile's read replica: on first start, copy the primary with
 # pg_basebackup -R (which writes the standby's connection settings), then run
-# as a hot standby that streams the primary's WAL (config/db_router.py sends
+# as a hot standby that streams the primary's WAL (core/db_router.py sends
 # it the reads; README, "Scaling out").
 set -e
 if [ ! -s "$PGDATA/PG_VERSION" ]; then

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -15,16 +16,20 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from config.api import MovedPermanently, PublicReadViewSet
+from core.api import MovedPermanently, PublicReadViewSet
 from studies.api import StudyViewSet
-from studies.filters import is_claim_id
 from studies.serializers import StudySerializer
 
 from . import rows
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
 from .exports import claim_va_statement
-from .filters import ClaimFilterSet, EvidenceFilterSet
-from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision
+from .filters import (
+    ClaimFilterSet,
+    EvidenceFilterSet,
+    StudyClaimFilterSet,
+    is_claim_id,
+)
+from .models import Claim, ClaimSlugAlias, Evidence, Release, Revision, Status
 from .serializers import (
     CLAIM_EVIDENCE_PREVIEW,
     ClaimDetailSerializer,
@@ -40,6 +45,7 @@ from .serializers import (
     WorkflowMixin,
 )
 from .synthesis import FLAT_COLUMNS, flat_meta_analysis
+from .tombstones import GoneSerializer, TombstoneMixin
 from .workflow import (
     StaleRevision,
     item_remove,
@@ -63,6 +69,12 @@ REASON_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     description="Required when the item was ever published: why it is retracted (withdrawn).",
+)
+GONE_RESPONSE = OpenApiResponse(
+    GoneSerializer,
+    "Taken down by the editors (a claim or link retracted, a study withdrawn): "
+    "the body says why. A claim's cited versions stay readable. A study retracted "
+    "by its publisher is not gone: it answers 200, flagged `retracted`.",
 )
 
 
@@ -170,14 +182,16 @@ class ModeratedWritesMixin:
         description="Claims with their evidence profile. " + CSV_DESCRIPTION,
     ),
     retrieve=extend_schema(
-        summary="A claim with its first evidence links", parameters=[CLAIM_LOOKUP]
+        summary="A claim with its first evidence links",
+        parameters=[CLAIM_LOOKUP],
+        responses={200: ClaimDetailSerializer, 410: GONE_RESPONSE},
     ),
     **write_schema("a claim", ClaimSerializer, parameters=[CLAIM_LOOKUP]),
 )
-class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
+class ClaimViewSet(TombstoneMixin, ModeratedWritesMixin, PublicReadViewSet):
     lookup_field = "slug"
     paginated_actions = ("versions",)
-    # A renamed claim's old slug answers 301 (documented by config/schema.py).
+    # A renamed claim's old slug answers 301 (documented by core/schema.py).
     redirects_renamed = True
     lookup_value_regex = "[-a-zA-Z0-9_]+"
     filterset_class = ClaimFilterSet
@@ -198,7 +212,21 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
     ]
 
     def get_queryset(self):
-        return Claim.objects.visible_to(self.request.user)
+        claims = Claim.objects.visible_to(self.request.user)
+        if self.action in ("versions", "version"):
+            # A retracted claim's cited versions stay readable.
+            claims = claims | Claim.objects.filter(status=Status.RETRACTED)
+        return claims
+
+    def tombstone_lookup(self):
+        lookup = self.kwargs["slug"]
+        if is_claim_id(lookup):
+            return Claim.objects.filter(pk=int(lookup)).first()
+        claim = Claim.objects.filter(slug=lookup).first()
+        if claim is None:  # a renamed claim's earlier slug
+            alias = ClaimSlugAlias.objects.select_related("claim").filter(slug=lookup)
+            claim = next((each.claim for each in alias[:1]), None)
+        return claim
 
     def get_serializer_class(self):
         return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer
@@ -214,6 +242,7 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
             else:
                 claim = super().get_object()
         except Http404:
+            self.gone_check()
             alias = (
                 ClaimSlugAlias.objects.select_related("claim")
                 .filter(slug=self.kwargs["slug"])
@@ -345,10 +374,13 @@ class ClaimViewSet(ModeratedWritesMixin, PublicReadViewSet):
         summary="List evidence links",
         description="Graded claim–study links. " + CSV_DESCRIPTION,
     ),
-    retrieve=extend_schema(summary="An evidence link"),
+    retrieve=extend_schema(
+        summary="An evidence link",
+        responses={200: EvidenceSerializer, 410: GONE_RESPONSE},
+    ),
     **write_schema("an evidence link", EvidenceSerializer),
 )
-class EvidenceViewSet(ModeratedWritesMixin, PublicReadViewSet):
+class EvidenceViewSet(TombstoneMixin, ModeratedWritesMixin, PublicReadViewSet):
     serializer_class = EvidenceSerializer
     filterset_class = EvidenceFilterSet
     queryset = Evidence.objects.all()
@@ -503,8 +535,31 @@ class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
         pass
 
 
-@extend_schema_view(**write_schema("a study", StudyWorkflowSerializer))
-class ModeratedStudyViewSet(ModeratedWritesMixin, StudyViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="A study with the claims it informs",
+        responses={200: StudyWorkflowSerializer, 410: GONE_RESPONSE},
+    ),
+    **write_schema("a study", StudyWorkflowSerializer),
+)
+class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     """Studies, written under the same review workflow as claims and links."""
 
+    # Evidence adds what studies know nothing of: the claim filter, and the
+    # claims each study informs (StudySerializer's ``claims``), prefetched.
     serializer_class = StudyWorkflowSerializer
+    filterset_class = StudyClaimFilterSet
+
+    def get_queryset(self):
+        links = (
+            Evidence.objects.published()
+            .select_related("claim")
+            .order_by("claim__statement")
+        )
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("evidence", queryset=links, to_attr="published_links")
+            )
+        )

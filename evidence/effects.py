@@ -11,7 +11,7 @@ Fields are read from any mapping of the model's field names (a model's
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.db import models
@@ -64,7 +64,7 @@ FOREIGN_FIELDS = {
 }
 
 
-def _given(values: Mapping[str, Any], names) -> list[str]:
+def _given(values: Mapping[str, Any], names: Iterable[str]) -> list[str]:
     return [name for name in names if values.get(name) is not None]
 
 
@@ -77,7 +77,7 @@ def effect_field_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
     """
     errors: dict[str, list[str]] = {}
 
-    def add(field, message):
+    def add(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
     measure = values.get("effect_measure") or ""
@@ -161,7 +161,7 @@ def effect_field_errors(values: Mapping[str, Any]) -> dict[str, list[str]]:
         except (EffectInputError, ArithmeticError) as error:
             add("effect_measure", str(error))
         else:
-            if not _usable(effect):
+            if effect is not None and not _usable(effect):
                 add(
                     "effect_measure",
                     "These numbers give no usable effect (an infinite or vanishing "
@@ -205,7 +205,7 @@ def link_effect(values: Mapping[str, Any]) -> Effect | None:
             ci_high=values["reported_ci_high"],
         )
     elif measure in CONTINUOUS_MEASURES:
-        compute = effect_smd if measure == "smd" else effect_md
+        compute: Callable[..., Effect] = effect_smd if measure == "smd" else effect_md
         effect = compute(**{name: values[name] for name in (*MEAN_FIELDS, *N_FIELDS)})
     else:
         compute = effect_log_rr if measure == "log_rr" else effect_log_or

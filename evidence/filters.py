@@ -4,20 +4,120 @@ Parameter names and meanings are a public contract (see the API schema).
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.utils import extend_schema_field
 
-from studies.filters import (
-    ClaimSlugFilter,
+from core.filters import (
     FilterSet,
     StableOrderingFilter,
     UpdatedSinceFilter,
     choice_filter,
     year_range_filters,
 )
+from studies.filters import StudyFilterSet
 from studies.models import Design, Dose, Population, Study
 
-from .models import Certainty, Claim, Direction, Evidence, EvidenceType, Status, Topic
+from .models import (
+    Certainty,
+    Claim,
+    ClaimSlugAlias,
+    Direction,
+    Evidence,
+    EvidenceType,
+    Status,
+    Topic,
+)
 from .vocabulary import listed
+
+
+def is_claim_id(value):
+    """Whether ``value`` names a claim by its id: ASCII digits only (``"²3"``
+    is a digit string to Python, not a number), within a database integer."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
+class ClaimChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Claims given by id, slug or a renamed claim's earlier slug."""
+
+    def _check_values(self, value):
+        try:
+            value = frozenset(value)
+        except TypeError:
+            raise ValidationError(
+                self.error_messages["invalid_list"], code="invalid_list"
+            ) from None
+        for val in value:
+            self.validate_no_null_characters(val)
+        values = {str(val) for val in value}
+        numbers = {val for val in values if is_claim_id(val)}
+        ids = {int(val) for val in numbers}
+        slugs = values - numbers
+        aliases = dict(
+            ClaimSlugAlias.objects.filter(slug__in=slugs).values_list(
+                "slug", "claim_id"
+            )
+        )
+        found = list(
+            self.queryset.filter(
+                Q(pk__in=ids | set(aliases.values())) | Q(slug__in=slugs)
+            )
+        )
+        known = {str(claim.pk) for claim in found} | {claim.slug for claim in found}
+        by_pk = {claim.pk for claim in found}
+        for val in sorted(values):
+            if val not in known and aliases.get(val) not in by_pk:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": val},
+                )
+        return self.queryset.filter(pk__in=by_pk)
+
+
+CLAIM_FILTER_HELP = (
+    "Id or slug of a claim (a renamed claim's earlier slugs too); repeat for several."
+)
+
+
+# The schema of an override is taken whole, description included.
+@extend_schema_field({"type": "string", "description": CLAIM_FILTER_HELP})
+class ClaimSlugFilter(django_filters.ModelMultipleChoiceFilter):
+    """Claims given by id or slug (a renamed claim's earlier slug too); an
+    unknown one is a 400 naming the parameter."""
+
+    field_class = ClaimChoiceField
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Claim.objects.published())
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("distinct", False)  # a to-one relation: no duplicates
+        kwargs.setdefault("label", "Claim")
+        kwargs.setdefault("help_text", CLAIM_FILTER_HELP)
+        super().__init__(**kwargs)
+
+
+class StudyClaimFilterSet(StudyFilterSet):
+    """The study filters plus ``claim``: studies a claim's published links cite.
+
+    Studies know nothing of claims; the reader pages and the API serve this
+    one (evidence/study_pages.py, ``ModeratedStudyViewSet``).
+    """
+
+    claim = ClaimSlugFilter(
+        method="filter_claim",
+        help_text="Id or slug of a claim the study bears on (a renamed claim's "
+        "earlier slugs too); repeat for several.",
+    )
+
+    def filter_claim(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Evidence.objects.published().filter(
+            study=OuterRef("pk"), claim__in=value
+        )
+        return queryset.filter(Exists(links))
+
 
 EVIDENCE_TYPE_HELP = (
     f"Kind of evidence: {listed(EvidenceType.values)}; repeat for several."

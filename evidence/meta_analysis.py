@@ -139,7 +139,9 @@ def effect_md(
     return Effect("md", mean_treatment - mean_control, math.sqrt(variance))
 
 
-def _table(events_treatment, n_treatment, events_control, n_control):
+def _table(
+    events_treatment: int, n_treatment: int, events_control: int, n_control: int
+) -> tuple[float, float, float, float]:
     for events, n, arm in (
         (events_treatment, n_treatment, "treatment"),
         (events_control, n_control, "control"),
@@ -150,6 +152,10 @@ def _table(events_treatment, n_treatment, events_control, n_control):
             raise EffectInputError(
                 f"The {arm} arm's events must lie between 0 and its n ({n})."
             )
+    a: float
+    b: float
+    c: float
+    d: float
     a, b = events_treatment, n_treatment - events_treatment
     c, d = events_control, n_control - events_control
     if 0 in (a, b, c, d):

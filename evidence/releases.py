@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import connection, transaction
 
-from config.renderers import SafeCSVWriter
+from core.renderers import SafeCSVWriter
 from studies.exports import STUDY_COLUMNS, study_row
 from studies.models import Study
 

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from config.api import ModelValidationMixin
+from core.api import ModelValidationMixin
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 

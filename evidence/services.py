@@ -14,6 +14,7 @@ from operator import itemgetter
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 
 from studies.moderation import StudyStatus
@@ -47,6 +48,10 @@ APPRAISAL_FIELDS = [
 ]
 
 _deferred = threading.local()
+
+# Sent with ``claim`` when a refresh changed what clients see of it (its
+# ``updated`` moved): written with QuerySet.update, so no post_save says so.
+claim_refreshed = Signal()
 
 
 @contextmanager
@@ -157,6 +162,7 @@ def claim_refresh(*, claim_id, rule_change=""):
     if _client_visible(claim, fields) != before:
         claim.updated = timezone.now()
         Claim.objects.filter(pk=claim_id).update(updated=claim.updated)
+        claim_refreshed.send(sender=Claim, claim=claim)
     return claim
 
 
@@ -212,6 +218,7 @@ def claims_refresh_all(*, claim_ids=None):
         )
     fields = {}
     now = timezone.now()
+    changed = []
     for claim in locked:
         verdict = verdicts.get(claim.pk) or claim_verdict([])
         fields = stored_assessment(
@@ -223,8 +230,11 @@ def claims_refresh_all(*, claim_ids=None):
             setattr(claim, name, value)
         if _client_visible(claim, fields) != before:
             claim.updated = now
+            changed.append(claim)
     if locked:
         Claim.objects.bulk_update(locked, [*fields, "updated"], batch_size=500)
+    for claim in changed:
+        claim_refreshed.send(sender=Claim, claim=claim)
     return len(locked)
 
 

@@ -16,12 +16,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from .effects import EFFECT_NUMBER_FIELDS, EffectMeasure, link_effect
 from .meta_analysis import EffectInputError, MetaAnalysis, meta_analysis_reml
+
+if TYPE_CHECKING:
+    from .models import Claim, Evidence
 from .models import Evidence
 from .verdict import PooledEffect
 
@@ -47,7 +50,7 @@ POOLED_FIELDS = (
 ROW_FIELDS = ("id", "claim_id", "effect_measure", *EFFECT_NUMBER_FIELDS)
 
 
-def _rows(links):
+def _rows(links: "QuerySet[Evidence]") -> "QuerySet[Evidence, dict[str, Any]]":
     """``values()`` rows of ``links`` (counted, with an effect) for pooling."""
     return (
         links.exclude(effect_measure="")
@@ -75,7 +78,7 @@ def pooled(rows: Iterable[Mapping[str, Any]]) -> list[Pooled]:
         if effect is not None:
             by_measure[effect.measure].append((row["id"], effect))
     results = []
-    for measure in sorted(by_measure, key=MEASURE_ORDER.get):
+    for measure in sorted(by_measure, key=MEASURE_ORDER.__getitem__):
         entries = sorted(by_measure[measure], key=itemgetter(0))
         if len(entries) < 2:
             continue
@@ -154,7 +157,7 @@ def claim_meta_analyses(*, claim_id: int) -> list[MetaAnalysis]:
     return [result.analysis for result in claim_pooled(claim_id=claim_id)]
 
 
-def pooled_by_claim(claims) -> dict[int, list[Pooled]]:
+def pooled_by_claim(claims: "QuerySet[Claim]") -> dict[int, list[Pooled]]:
     """:func:`pooled` of every claim in the ``claims`` queryset that has a
     meta-analysis, by claim id (one query for all)."""
     rows = _rows(Evidence.objects.filter(claim__in=claims.values("pk")).counted())

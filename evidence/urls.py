@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .study_pages import claim_citation_file
 
 app_name = "evidence"
 
@@ -13,6 +14,11 @@ urlpatterns = [
         "claims/<slug:slug>/forest/<str:measure>.svg",
         views.claim_forest_svg,
         name="claim-forest",
+    ),
+    path(
+        "claims/<slug:slug>/studies.<str:citation_format>",
+        claim_citation_file,
+        name="claim-citation-file",
     ),
     path(
         "claims/<slug:slug>/v/<int:number>/",

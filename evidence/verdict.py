@@ -200,31 +200,31 @@ def starting_level(link: LinkAppraisal) -> str:
     return LOW
 
 
-def _move(level, steps):
+def _move(level: str, steps: int) -> str:
     rank = max(1, min(4, LEVEL_RANK[level] + steps))
     return LEVELS[rank - 1]
 
 
-def _noun(tier, number):
+def _noun(tier: str, number: int) -> str:
     singular, plural = TIER_NOUNS[tier]
     return f"{number} {singular if number == 1 else plural}"
 
 
-def _short_noun(tier, number):
+def _short_noun(tier: str, number: int) -> str:
     if tier == HIGH:
         return "trial" if number == 1 else "trials"
     return "study" if number == 1 else "studies"
 
 
-def _verb(number, singular, plural):
+def _verb(number: int, singular: str, plural: str) -> str:
     return singular if number == 1 else plural
 
 
-def _majority(count, total):
+def _majority(count: int, total: int) -> bool:
     return count * 2 > total
 
 
-def _serious(rating):
+def _serious(rating: str) -> bool:
     return rating in (SERIOUS, VERY_SERIOUS)
 
 
@@ -254,7 +254,7 @@ def claim_verdict(
             ],
         )
 
-    start = max((starting_level(link) for link in links), key=LEVEL_RANK.get)
+    start = max((starting_level(link) for link in links), key=LEVEL_RANK.__getitem__)
     tier = [link for link in links if starting_level(link) == start]
     steps = [f"Started {in_sentence(LEVEL_LABELS[start])}: {_noun(start, len(tier))}."]
     basis = TIER_NOUNS[start][1].capitalize()
@@ -395,11 +395,11 @@ def claim_verdict(
             very = sum(1 for link in serious if getattr(link, domain) == VERY_SERIOUS)
             down = 2 if _majority(very, total) else 1
             if domain == "indirectness":
-                reasons = Counter(
+                reason_counts = Counter(
                     reason for link in serious for reason in link.indirectness_reasons
                 )
-                if reasons:
-                    reason, number = reasons.most_common(1)[0]
+                if reason_counts:
+                    reason, number = reason_counts.most_common(1)[0]
                     detail = f"in {number} of {total} {noun} {INDIRECTNESS_PHRASES.get(reason, reason)}"
                 else:
                     detail = f"indirect evidence in {len(serious)} of {total} {noun}"

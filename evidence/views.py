@@ -1,7 +1,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger
+from django.core.paginator import Page
 from django.http import (
     FileResponse,
     Http404,
@@ -11,9 +11,9 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.views.generic import DetailView, ListView, TemplateView
-from django_filters.views import FilterView
 
-from config.pagination import CachedCountPaginator, CachedPagePaginator
+from core.listing import FilteredListView, filters_invalid, page_or_404
+from core.pagination import CachedPagePaginator
 from studies.models import Population, Study
 
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
@@ -34,6 +34,7 @@ from .search import fewer_words_suggestion, search_words, spelling_suggestion
 from .services import version_links
 from .templatetags.atlas import query_url
 from .timeline import claim_timeline
+from .tombstones import tombstone_reason
 from .verdict import (
     DOMAINS,
     INCONSISTENT_SHARE,
@@ -62,57 +63,6 @@ GROUP_NOUNS = {
     Direction.CONTRADICTS: "contradicting evidence",
     Direction.MIXED: "mixed findings",
 }
-
-
-def page_or_404(paginator, number, *, what):
-    """Page ``number`` of ``paginator``, or a 404 whose message says what to do."""
-    number = (number or "1").strip()
-    if number == "last":
-        number = paginator.num_pages
-    try:
-        return paginator.page(number)
-    except PageNotAnInteger:
-        shown = str(number)[:20]
-        raise Http404(
-            f"“{shown}” is not a page number. Pages of {what} are numbered from 1."
-        ) from None
-    except EmptyPage:
-        pages = paginator.num_pages
-        raise Http404(
-            f"There is no page {str(number)[:20]} of {what}: "
-            f"there {'is' if pages == 1 else 'are'} {pages} "
-            f"page{'' if pages == 1 else 's'}."
-        ) from None
-
-
-def filters_invalid(filterset):
-    return filterset.is_bound and not filterset.is_valid()
-
-
-class FilteredListView(FilterView):
-    """A list page filtered by an app's shared FilterSet, with reader-proof input.
-
-    Filters the form rejects answer 400 with the form's errors on the page;
-    a page number that is not a number or past the end answers 404 with a
-    message saying so.
-    """
-
-    paginate_by = 20
-    paginator_class = CachedCountPaginator
-    noun = "results"
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size)
-        number = self.request.GET.get(self.page_kwarg)
-        if filters_invalid(self.filterset):
-            number = None  # the errors matter, not the page
-        page = page_or_404(paginator, number, what=self.noun)
-        return paginator, page, page.object_list, page.has_other_pages()
-
-    def render_to_response(self, context, **response_kwargs):
-        if filters_invalid(self.filterset):
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)
 
 
 class HomeView(ListView):
@@ -211,7 +161,7 @@ class ClaimAddressMixin:
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        if self.object.status == Status.RETRACTED:
+        if tombstone_reason(self.object) is not None:
             return render(
                 request,
                 "evidence/claim_retracted.html",
@@ -333,6 +283,25 @@ def claim_forest_svg(request, slug, measure):
     return response
 
 
+def readable_version_link(entry):
+    """A stored version's link with the labels readers see elsewhere.
+
+    Versions store "Short n.d.. Title" (short citation, full stop, title); the
+    doubled full stop after "n.d." and the raw type ("self_report") are
+    mended for display, not in the stored record.
+    """
+    return {
+        **entry,
+        "citation": entry["citation"].replace("n.d.. ", "n.d. "),
+        "evidence_type_label": EvidenceType(entry["evidence_type"]).label
+        if entry["evidence_type"] in EvidenceType.values
+        else entry["evidence_type"],
+        "direction_label": Direction(entry["direction"]).label
+        if entry["direction"] in Direction.values
+        else entry["direction"],
+    }
+
+
 class ClaimVersionView(ClaimAddressMixin, DetailView):
     """A citable earlier (or the current) state of a claim."""
 
@@ -344,7 +313,7 @@ class ClaimVersionView(ClaimAddressMixin, DetailView):
             self.object.versions.published(), number=self.kwargs["number"]
         )
         links = sorted(
-            version_links(version).values(),
+            (readable_version_link(entry) for entry in version_links(version).values()),
             key=lambda entry: (entry["direction"], entry["citation"]),
         )
         context.update(

@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from studies.services import shortened
+from core.text import shortened
 
 from .models import Claim, Evidence, Revision, RevisionStatus, Status
 from .moderation_rules import (

@@ -15,8 +15,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from config.history_admin import HistoryAdmin
-from evidence.models import Evidence
+from core.history_admin import HistoryAdmin
 
 from .crossref import (
     DoiLookupError,
@@ -120,26 +119,6 @@ class DecadeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EvidenceOfStudyInline(admin.TabularInline):
-    """The claims this study informs, read-only: links are edited from the claim."""
-
-    model = Evidence
-    fk_name = "study"
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    fields = ["claim", "evidence_type", "direction", "status"]
-    readonly_fields = fields
-    verbose_name = "claim this study informs"
-    verbose_name_plural = "claims this study informs"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("claim", "study")
-
-
 @admin.register(Study)
 class StudyAdmin(HistoryAdmin):
     revert_permission = "studies.publish_study"
@@ -164,7 +143,6 @@ class StudyAdmin(HistoryAdmin):
     search_fields = ["title", "authors", "doi", "pmid", "journal"]
     readonly_fields = ["entry_method", "entry_source", "created", "updated"]
     form = StudyAdminForm
-    inlines = [EvidenceOfStudyInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_per_page = 50
     ordering = ["-year", "title", "pk"]
@@ -263,7 +241,10 @@ class StudyAdmin(HistoryAdmin):
     def import_citations_view(self, request):
         """Upload a citation file, preview what becomes of each entry, confirm."""
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only curators and editors import citations: your account may "
+                "not add studies."
+            )
         if request.method == "POST" and "confirm" in request.POST:
             return self._import_confirmed(request)
         form = CitationImportForm(request.POST or None, request.FILES or None)
@@ -354,7 +335,9 @@ class StudyAdmin(HistoryAdmin):
         form with the DOI filled in.
         """
         if not self.has_add_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Only curators and editors add studies: your account may not."
+            )
         add_url = reverse("admin:studies_study_add")
         if request.method == "POST" and "by_hand" in request.POST:
             doi = normalize_doi(request.POST.get("doi", ""))

@@ -1,8 +1,6 @@
-from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 
-from config.api import PublicReadViewSet
-from evidence.models import Evidence
+from core.api import PublicReadViewSet
 
 from .exports import STUDY_COLUMNS, study_row
 from .filters import StudyFilterSet
@@ -37,14 +35,7 @@ class StudyViewSet(PublicReadViewSet):
     csv_columns = [column for column, _ in STUDY_COLUMNS]
 
     def get_queryset(self):
-        links = (
-            Evidence.objects.published()
-            .select_related("claim")
-            .order_by("claim__statement")
-        )
-        return Study.objects.visible_to(self.request.user).prefetch_related(
-            Prefetch("evidence", queryset=links, to_attr="published_links")
-        )
+        return Study.objects.visible_to(self.request.user)
 
     def csv_row(self, study):
         return study_row(study)

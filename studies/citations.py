@@ -1,4 +1,4 @@
-"""A study's citation as BibTeX and as APA (7th edition) text.
+"""A study's citation as BibTeX (APA text: studies/csl.py).
 
 Plain functions of a :class:`~studies.models.Study` (or anything with the same
 attributes), so that the pages, the API and exports format citations alike.
@@ -7,11 +7,10 @@ attributes), so that the pages, the API and exports format citations alike.
 import re
 import unicodedata
 
-from .identifiers import doi_url, pubmed_url
+import bibtexparser
+from bibtexparser.model import Entry, Field
 
-# APA lists up to this many authors; beyond, the first 19, an ellipsis and
-# the last.
-APA_MAX_AUTHORS = 20
+from .identifiers import doi_url, pubmed_url
 
 _BIBTEX_SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -43,60 +42,9 @@ def split_author(name):
     return name, []
 
 
-def _apa_author(name):
-    surname, initials = split_author(name)
-    if not initials:
-        return surname
-    return f"{surname}, {' '.join(initial + '.' for initial in initials)}"
-
-
-def apa_authors(authors, *, et_al=False):
-    """The author part of an APA reference, without the closing full stop."""
-    names = [_apa_author(name) for name in authors if str(name).strip()]
-    if not names:
-        return ""
-    if et_al:
-        return ", ".join(names) + ", et al."
-    if len(names) > APA_MAX_AUTHORS:
-        return ", ".join(names[: APA_MAX_AUTHORS - 1]) + ", . . . " + names[-1]
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + ", & " + names[-1]
-
-
-def _sentence(text):
-    """``text`` closed with a full stop unless it ends in punctuation already."""
-    text = text.strip()
-    return text if not text or text[-1] in ".?!" else text + "."
-
-
 def citation_link(study):
     """The best link to the study: its DOI, else PubMed, else its URL."""
     return doi_url(study.doi) or pubmed_url(study.pmid) or study.url or ""
-
-
-def apa(study):
-    """The study as an APA 7 reference, in plain text."""
-    year = f"({study.year})." if study.year else "(n.d.)."
-    authors = apa_authors(study.authors or [], et_al=study.authors_et_al)
-    title = _sentence(study.title)
-    if authors:
-        parts = [_sentence(authors), year, title]
-    else:  # APA moves the title into the author position
-        parts = [title, year]
-    if study.journal:
-        source = study.journal.rstrip(".")
-        if study.volume:
-            source += f", {study.volume}"
-            if study.issue:
-                source += f"({study.issue})"
-        if study.pages:
-            source += f", {study.pages}"
-        parts.append(_sentence(source))
-    link = citation_link(study)
-    if link:
-        parts.append(link)
-    return " ".join(parts)
 
 
 def bibtex_escape(text):
@@ -134,15 +82,20 @@ def bibtex_key(study):
     return f"{_ascii_word(surname) or 'anonymous'}{study.year or 'nd'}{word}"
 
 
-def bibtex(study, *, key=None):
-    """The study as a BibTeX entry (``@article`` with a journal, else ``@misc``)."""
+def bibtex_entry(study, *, key=None):
+    """The study as a bibtexparser entry (``@article`` with a journal, else ``@misc``).
+
+    Values are escaped for LaTeX here; the writer adds the outer braces.
+    """
     fields = []
     authors = [name for name in study.authors or [] if str(name).strip()]
     if authors:
         names = [_bibtex_author(name) for name in authors]
         if study.authors_et_al:
+            # BibTeX's own word for an abridged list ("et al." in styles).
             names.append("others")
         fields.append(("author", " and ".join(names)))
+    # Braced once more so that styles keep the title's capitals.
     fields.append(("title", "{" + bibtex_escape(study.title) + "}"))
     if study.journal:
         fields.append(("journal", bibtex_escape(study.journal)))
@@ -162,6 +115,26 @@ def bibtex(study, *, key=None):
         fields.append(("eprinttype", "pubmed"))
     if study.url:
         fields.append(("url", _verbatim(study.url)))
-    entry_type = "article" if study.journal else "misc"
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-    return f"@{entry_type}{{{key or bibtex_key(study)},\n{body}\n}}\n"
+    return Entry(
+        "article" if study.journal else "misc",
+        key or bibtex_key(study),
+        [Field(name, value) for name, value in fields],
+    )
+
+
+def bibtex_entries(studies):
+    """BibTeX for ``studies``, keys made unique by a letter (ly2018a, ly2018b)."""
+    entries, seen = [], {}
+    for study in studies:
+        key = bibtex_key(study)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key}{chr(ord('a') + seen[key] - 1)}"
+        entries.append(bibtex_entry(study, key=key))
+    return bibtexparser.write_string(bibtexparser.Library(entries))
+
+
+def bibtex(study, *, key=None):
+    """The study as one BibTeX entry."""
+    entry = bibtex_entry(study, key=key)
+    return bibtexparser.write_string(bibtexparser.Library([entry]))

@@ -1,11 +1,17 @@
+import json
+
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from config.admin_forms import ConcurrentEditForm
+from core.admin_forms import ConcurrentEditForm
 
 from .crossref import InvalidDoi, doi_checked
 from .importers import FORMATS
 from .models import Study
+from .text import clean_line
+
+# Longer than any real name: a line this long holds several authors.
+AUTHOR_NAME_MAX_LENGTH = 200
 
 # The largest file a web worker imports in a few seconds, well inside
 # gunicorn's 30 s timeout. Measured through the admin (upload, dry run,
@@ -73,7 +79,70 @@ class DoiLookupForm(forms.Form):
             raise forms.ValidationError(str(error), code="invalid_doi") from error
 
 
+class AuthorsField(forms.CharField):
+    """``Study.authors`` (a JSON list) edited as text, one author per line.
+
+    Names are cleaned like titles (studies/text.py); blank lines are dropped.
+    A pasted JSON list of names is accepted too, so that nobody has to learn
+    which form the field wants.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 6, "class": "vLargeTextField"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text",
+            "One author per line, in the order of the paper, each as "
+            "“Surname Initials”, e.g. Ly C.",
+        )
+        super().__init__(strip=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(name) for name in value)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        if isinstance(value, list | tuple):
+            lines = [str(name) for name in value]
+        else:
+            lines = self._pasted_list(str(value)) or str(value).splitlines()
+        names = [clean_line(line) for line in lines]
+        for number, name in enumerate(names, start=1):
+            if len(name) > AUTHOR_NAME_MAX_LENGTH:
+                raise forms.ValidationError(
+                    f"Line {number} is {len(name)} characters long, more than any "
+                    f"name ({AUTHOR_NAME_MAX_LENGTH} at most): put each author on "
+                    "a line of their own.",
+                    code="author_too_long",
+                )
+        return [name for name in names if name]
+
+    @staticmethod
+    def _pasted_list(text):
+        """The names of a pasted JSON list (``["Ly C", "Greb AC"]``), else None."""
+        if not text.lstrip().startswith("["):
+            return None
+        try:
+            names = json.loads(text)
+        except ValueError:
+            return None
+        if isinstance(names, list) and all(isinstance(name, str) for name in names):
+            return names
+        return None
+
+    def has_changed(self, initial, data):
+        try:
+            return list(initial or []) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+
 class StudyAdminForm(ConcurrentEditForm):
+    authors = AuthorsField()
     url = forms.URLField(
         label="URL", max_length=500, required=False, assume_scheme="https"
     )

@@ -27,7 +27,7 @@ _DOI_PREFIXES = (
 )
 
 
-def normalize_doi(value):
+def normalize_doi(value: object) -> str:
     """Return ``value`` as a bare, lower-case DOI (``10.x/y``), or ``""``.
 
     DOIs are case-insensitive by definition, so lower case is the canonical
@@ -45,17 +45,17 @@ def normalize_doi(value):
     return lowered.rstrip(".")
 
 
-def is_valid_doi(value):
+def is_valid_doi(value: str | None) -> bool:
     """True for a full DOI in normalised form (``10.<registrant>/<suffix>``)."""
     return bool(DOI_PATTERN.match(value or ""))
 
 
-def is_short_doi(value):
+def is_short_doi(value: object) -> bool:
     """True for a shortDOI (``10/abc``), which cannot be expanded offline."""
     return bool(SHORT_DOI_PATTERN.match(normalize_doi(value)))
 
 
-def normalize_pmid(value):
+def normalize_pmid(value: object) -> str:
     """Return a PubMed ID as digits only (``PMID: 123`` → ``123``), or ``""``."""
     if value is None:
         return ""
@@ -65,15 +65,15 @@ def normalize_pmid(value):
     return pmid
 
 
-def is_valid_pmid(value):
+def is_valid_pmid(value: str | None) -> bool:
     return bool(PMID_PATTERN.match(value or ""))
 
 
-def doi_url(doi):
+def doi_url(doi: str) -> str:
     return f"https://doi.org/{doi}" if doi else ""
 
 
-def pubmed_url(pmid):
+def pubmed_url(pmid: str) -> str:
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid else ""
 
 
@@ -83,7 +83,7 @@ _UNDECOMPOSABLE = str.maketrans(
 )
 
 
-def normalize_title(title):
+def normalize_title(title: str | None) -> str:
     """A title reduced for duplicate detection: no accents, case or punctuation."""
     text = unicodedata.normalize(
         "NFKD", (title or "").lower().translate(_UNDECOMPOSABLE)

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from core.text import shortened
 
 from .importers import CitationReader
 from .models import EntryMethod, Study
@@ -21,11 +24,14 @@ from .services import (
     UPDATED,
     StudyIndex,
     _apply_fields,
-    shortened,
 )
 
 # Entries read, checked against the database and written together.
 IMPORT_BATCH_SIZE = 1000
+
+# Sent with ``studies`` after an import updated stored studies in bulk
+# (``bulk_update`` sends no post_save).
+studies_updated_in_bulk = Signal()
 # The report lists at most this many problems (and notes); the counts cover all.
 MAX_LISTED_PROBLEMS = 1000
 
@@ -356,6 +362,7 @@ class _BatchImport:
                 default_user=self.user,
                 default_change_reason=reason,
             )
+            studies_updated_in_bulk.send(sender=Study, studies=updated)
 
     def _notes(self, citation):
         """The entry's notes (values dropped, fields not stored), also in the report."""

@@ -1,11 +1,13 @@
 import datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from core.model_errors import errors_moved_to_fields
 
 from .identifiers import (
     doi_url,
@@ -65,6 +67,8 @@ def validate_pmid(value):
         )
 
 
+# Claims and links use this validator too, but it stays here: the migrations
+# and every field's deconstruction name it ``studies.models.validate_not_blank``.
 def validate_not_blank(value):
     if not str(value).strip():
         raise ValidationError("This field cannot be blank.", code="blank")
@@ -76,20 +80,6 @@ FIELD_OF_CONSTRAINT_CODE = {
     "duplicate_pmid": "pmid",
     "retraction_without_date": "retraction_date",
 }
-
-
-def errors_moved_to_fields(error, field_of_code):
-    """``error`` as a field → errors dict, non-field errors with a known code moved to their field."""
-    moved = {}
-    for field, errors in error.error_dict.items():
-        for item in errors:
-            target = (
-                field_of_code.get(item.code, field)
-                if field == NON_FIELD_ERRORS
-                else field
-            )
-            moved.setdefault(target, []).append(item)
-    return moved
 
 
 class Design(models.TextChoices):

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from config.api import ModelValidationMixin
+from core.api import ModelValidationMixin
 
 from .models import EARLIEST_YEAR, Study, latest_publication_year
 

@@ -3,21 +3,26 @@
 Importing whole citation files is ``studies.imports.citations_import``.
 """
 
+from collections.abc import Iterable, Mapping
+from typing import Any
+
 from .identifiers import normalize_doi, normalize_pmid, normalize_title
 from .models import Study
 
 CREATED, UPDATED, UNCHANGED, SKIPPED = "created", "updated", "unchanged", "skipped"
-EMPTY = ("", None, [])
+EMPTY: tuple[object, ...] = ("", None, [])
 
 
 class StudyIndex:
     """Studies by the keys that identify them: DOI, PMID, normalised title + year."""
 
-    def __init__(self):
-        self.by_doi, self.by_pmid, self.by_title = {}, {}, {}
+    def __init__(self) -> None:
+        self.by_doi: dict[str, Study] = {}
+        self.by_pmid: dict[str, Study] = {}
+        self.by_title: dict[tuple[str, int | None], Study] = {}
 
     @classmethod
-    def of_stored(cls, records):
+    def of_stored(cls, records: Iterable[Mapping[str, Any]]) -> "StudyIndex":
         """An index of the stored studies that any of ``records`` (field dicts) may match.
 
         Three queries at most, however many records.
@@ -27,7 +32,7 @@ class StudyIndex:
         pmids = {normalize_pmid(record.get("pmid")) for record in records} - {""}
         titles = {normalize_title(record.get("title")) for record in records} - {""}
         # The model's ordering decides between studies sharing a title and year.
-        ordering = [*Study._meta.ordering, "pk"]
+        ordering = [*(Study._meta.ordering or []), "pk"]
         for lookup, values in (
             ("doi__in", dois),
             ("pmid__in", pmids),
@@ -40,7 +45,7 @@ class StudyIndex:
                     index.add(study)
         return index
 
-    def add(self, study):
+    def add(self, study: Study) -> None:
         if study.doi:
             self.by_doi.setdefault(study.doi, study)
         if study.pmid:
@@ -48,7 +53,14 @@ class StudyIndex:
         if study.title_key:
             self.by_title.setdefault((study.title_key, study.year), study)
 
-    def find(self, *, doi="", pmid="", title="", year=None):
+    def find(
+        self,
+        *,
+        doi: str | None = "",
+        pmid: str | None = "",
+        title: str | None = "",
+        year: int | None = None,
+    ) -> Study | None:
         """The study a record describes: by DOI, then PMID, then title + year, or None."""
         doi, pmid = normalize_doi(doi), normalize_pmid(pmid)
         title_key = normalize_title(title)
@@ -60,16 +72,24 @@ class StudyIndex:
         )
 
 
-def study_find_existing(*, doi="", pmid="", title="", year=None):
+def study_find_existing(
+    *,
+    doi: str | None = "",
+    pmid: str | None = "",
+    title: str | None = "",
+    year: int | None = None,
+) -> Study | None:
     """The stored study that a record describes: by DOI, then PMID, then title + year.
 
     Returns ``None`` when nothing matches.
     """
-    record = {"doi": doi, "pmid": pmid, "title": title, "year": year}
+    record: dict[str, Any] = {"doi": doi, "pmid": pmid, "title": title, "year": year}
     return StudyIndex.of_stored([record]).find(**record)
 
 
-def _apply_fields(study, fields, *, overwrite):
+def _apply_fields(
+    study: Study, fields: Mapping[str, Any], *, overwrite: bool
+) -> list[str]:
     """Set ``fields`` on ``study``; return the names of those that changed.
 
     With ``overwrite`` off, only fields the study has empty are filled.
@@ -88,15 +108,23 @@ def _apply_fields(study, fields, *, overwrite):
     return changed
 
 
+def _note_history(study: Study, change_reason: str, user: Any) -> None:
+    """What django-simple-history records with the next save: it reads these
+    attributes, which its stubs do not declare."""
+    study._change_reason = change_reason  # type: ignore[attr-defined]
+    if user is not None:
+        study._history_user = user  # type: ignore[attr-defined]
+
+
 def study_upsert(
     *,
-    fields,
-    entry_method,
-    overwrite=True,
-    change_reason="",
-    entry_source="",
-    user=None,
-):
+    fields: Mapping[str, Any],
+    entry_method: str,
+    overwrite: bool = True,
+    change_reason: str = "",
+    entry_source: str = "",
+    user: Any = None,
+) -> tuple[Study, str]:
     """Create the study ``fields`` describe, or update the one already stored.
 
     With ``overwrite`` off, an existing study only gains values for fields it
@@ -115,20 +143,12 @@ def study_upsert(
     )
     if existing is None:
         study = Study(entry_method=entry_method, entry_source=entry_source, **fields)
-        study._change_reason = change_reason
-        if user is not None:
-            study._history_user = user
+        _note_history(study, change_reason, user)
         study.save()
         return study, CREATED
 
     if not _apply_fields(existing, fields, overwrite=overwrite):
         return existing, UNCHANGED
-    existing._change_reason = change_reason
-    if user is not None:
-        existing._history_user = user
+    _note_history(existing, change_reason, user)
     existing.save()
     return existing, UPDATED
-
-
-def shortened(text, limit):
-    return text if len(text) <= limit else text[: limit - 1] + "…"

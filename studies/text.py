@@ -22,7 +22,7 @@ _TAG_START = re.compile(r"<[A-Za-z/!?]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def plain_text(value):
+def plain_text(value: object) -> str:
     """``value`` with HTML entities decoded and every tag removed, never escaped.
 
     Script and style elements go with their contents. Idempotent: cleaning a
@@ -42,17 +42,17 @@ def plain_text(value):
     return html.unescape(nh3.clean(value, tags=set()))
 
 
-def one_line(value):
+def one_line(value: object) -> str:
     """``value`` as one line, runs of whitespace made single spaces."""
     return " ".join(str(value or "").split())
 
 
-def clean_line(value):
+def clean_line(value: object) -> str:
     """A one-line field (title, journal, author name) made plain."""
     return one_line(plain_text(one_line(value)))
 
 
-def clean_paragraphs(value):
+def clean_paragraphs(value: object) -> str:
     """Multi-line text made plain, with its blank-line paragraphs kept."""
     text = plain_text(value)
     paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n"))
@@ -83,7 +83,7 @@ _BARE_PERCENT = re.compile(r"(?<!\\)%")
 _latex = LatexNodes2Text(math_mode="text", keep_comments=False)
 
 
-def _script(match):
+def _script(match: re.Match[str]) -> str:
     kind, braced, single = match.groups()
     content = braced if braced is not None else single
     if "\\" in content:
@@ -94,11 +94,11 @@ def _script(match):
     return "".join(table.get(char, char) for char in content)
 
 
-def _math(match):
+def _math(match: re.Match[str]) -> str:
     return _latex.latex_to_text(_SCRIPT.sub(_script, match.group(1)))
 
 
-def latex_to_text(value):
+def latex_to_text(value: str) -> str:
     """LaTeX markup, accents and math in ``value`` as Unicode.
 
     ``5-HT$_{2A}$`` → 5-HT₂A, ``$\\alpha$`` → α, ``{\\"u}ber`` → über,

@@ -1,9 +1,18 @@
+"""The study reader pages: the filtered list and a study's page.
+
+They show what ``studies`` knows; ``evidence`` extends them with the claims a
+study bears on (evidence/study_pages.py), and the site serves those.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 
-from evidence.models import Evidence
-from evidence.views import FilteredListView
+from core.listing import FilteredListView
 
-from .citations import apa, bibtex
+from .citation_files import CITATION_FORMATS, citation_file_response, study_filename
+from .citations import bibtex
+from .csl import apa_html
 from .filters import StudyFilterSet
 from .models import Study
 
@@ -14,7 +23,7 @@ class StudyListView(FilteredListView):
     noun = "studies"
 
     # Filters the page has no control for, kept when the form is submitted.
-    hidden_filters = ("claim", "doi", "pmid")
+    hidden_filters = ("doi", "pmid")
 
     def get_queryset(self):
         return Study.objects.published().for_list()
@@ -38,12 +47,19 @@ class StudyDetailView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["links"] = (
-            Evidence.objects.published()
-            .filter(study=self.object)
-            .for_list()
-            .order_by("claim__topic", "claim__statement")
-        )
         context["bibtex"] = bibtex(self.object)
-        context["apa"] = apa(self.object)
+        context["apa"] = apa_html(self.object)
         return context
+
+
+def citation_format_or_404(citation_format):
+    if citation_format not in CITATION_FORMATS:
+        raise Http404("Citation files come as .bib (BibTeX) or .ris (RIS).")
+    return citation_format
+
+
+def study_citation_file(request, pk, citation_format):
+    """One published study as a BibTeX or RIS file."""
+    citation_format = citation_format_or_404(citation_format)
+    study = get_object_or_404(Study.objects.published(), pk=pk)
+    return citation_file_response([study], citation_format, study_filename(study))

@@ -127,7 +127,7 @@ def test_every_answer_of_a_throttled_endpoint_says_how_much_is_left(api_client):
 
 
 def test_the_headers_reach_zero_before_the_429(api_client, monkeypatch):
-    from config.throttling import AnonRateThrottle
+    from core.throttling import AnonRateThrottle
 
     monkeypatch.setattr(
         AnonRateThrottle,

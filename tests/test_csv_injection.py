@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from config.renderers import csv_safe
+from core.renderers import csv_safe
 from evidence.releases import release_make
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
 

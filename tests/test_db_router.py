@@ -1,18 +1,18 @@
 """Reads go to the replica; writes, and reads after a write or inside a
-transaction, stay on the primary (config/db_router.py)."""
+transaction, stay on the primary (core/db_router.py)."""
 
 import pytest
 from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.db_router import pin_to_primary, unpin
+from core.db_router import pin_to_primary, unpin
 from evidence.models import Claim
 from tests.factories import ClaimFactory
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "replica"], transaction=True),
 ]
-ROUTER = ["config.db_router.PrimaryReplicaRouter"]
+ROUTER = ["core.db_router.PrimaryReplicaRouter"]
 
 
 @pytest.fixture(autouse=True)

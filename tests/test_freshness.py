@@ -7,18 +7,14 @@ the writes come from ``manage.py import_citations`` and ``manage.py shell``,
 as in a second terminal next to ``make run``.
 """
 
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
+from functools import partial
 
 import pytest
 import requests
 
-from tests.test_outage import free_port
+from harness import NO_RATE_LIMITS, ROOT, Gunicorn, local_env, manage
 
-ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "studies" / "fixtures"
 # Generous: the promise is one second; the machine may be busy.
 SEEN_WITHIN_SECONDS = 10
@@ -27,57 +23,12 @@ SEEN_WITHIN_SECONDS = 10
 @pytest.fixture(scope="module")
 def sqlite_app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("fresh")
-    env = {
-        **{
-            key: value
-            for key, value in os.environ.items()
-            if key not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
-        },
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "API_THROTTLE_ANON": "off",
-    }
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-
-    manage("migrate", "--noinput", "-v0")
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60  # a busy machine starts workers slowly
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{base}/healthz", timeout=10)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield base, manage
-    server.terminate()
-    server.wait(timeout=20)
+    # DEBUG on, as `make run` has it, and no Redis: the embedded default.
+    env = local_env(**NO_RATE_LIMITS, DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}")
+    run = partial(manage, env, capture=True, timeout=300)
+    run("migrate", "--noinput", "-v0")
+    with Gunicorn(env, workers=2) as server:
+        yield server.url, run
 
 
 def seen_soon(check):

@@ -4,33 +4,20 @@ The app runs under gunicorn against PostgreSQL through a TCP proxy that the
 test cuts and restores, as a network partition or a database restart would.
 """
 
-import os
-import secrets
 import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
 from django.db import connection
 
+from harness import Gunicorn, free_port, manage, production_env
 from tests.factories import EvidenceFactory
-
-ROOT = Path(__file__).resolve().parent.parent
 
 # Committed data, visible to the server: a list with claims on it has to read
 # them, whereas an empty one can be drawn from the cached count alone.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class CuttableProxy:
@@ -100,55 +87,16 @@ def app_behind_proxy(tmp_path):
         (database["HOST"] or "127.0.0.1", int(database["PORT"] or 5432))
     )
     proxy.up()
-    port = free_port()
-    env = {
-        **{
-            key: value
-            for key, value in os.environ.items()
-            if key != "DJANGO_ALLOW_ASYNC_UNSAFE"
-        },
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "DB_CONN_MAX_AGE": "600",
-        "DATABASE_URL": f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
+    env = production_env(
+        tmp_path,
+        # Kept connections: the outage must be noticed on a connection that
+        # was open before it, not only on new ones.
+        DB_CONN_MAX_AGE="600",
+        DATABASE_URL=f"postgres://{database['USER']}@127.0.0.1:{proxy.port}/{database['NAME']}",
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    # The first request waits for the worker to boot: seconds on a busy machine.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{base}/healthz", timeout=10)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    yield base, proxy
-    server.terminate()
-    server.wait(timeout=10)
+    manage(env, "collectstatic", "--noinput", "-v0")
+    with Gunicorn(env, workers=1) as server:
+        yield server.url, proxy
     proxy.cut()
 
 

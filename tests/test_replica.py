@@ -17,7 +17,13 @@ import redis
 import requests
 from django.conf import settings
 
-from tests.harness import Gunicorn, StreamingReplicaPair, manage, production_env
+from harness import (
+    NO_RATE_LIMITS,
+    Gunicorn,
+    StreamingReplicaPair,
+    manage,
+    production_env,
+)
 
 REDIS_DB = 13
 STANDBY_DELAY_SECONDS = 2
@@ -47,16 +53,12 @@ def topology(tmp_path_factory):
     with StreamingReplicaPair() as pair:
         pair.primary.sql("CREATE DATABASE atlas")
         env = production_env(
-            folder / "static",
+            folder,
+            **NO_RATE_LIMITS,
             DATABASE_URL=pair.primary.url("atlas"),
             REDIS_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
             CACHE_KEY_PREFIX=f"replica-{secrets.token_hex(4)}",
-            API_THROTTLE_ANON="off",
-            API_THROTTLE_USER="off",
             REPLICA_RETRY_SECONDS="2",
-            # The test speaks plain HTTP to the instances.
-            SESSION_COOKIE_SECURE="0",
-            CSRF_COOKIE_SECURE="0",
         )
         manage(env, "migrate", "--noinput", "-v0")
         manage(env, "collectstatic", "--noinput", "-v0")

@@ -204,7 +204,7 @@ def test_a_malformed_content_length_is_a_400(client):
 
 
 def test_one_json_log_line_per_request_without_secrets(client, caplog, settings):
-    from config.logging import JSONFormatter
+    from core.logging import JSONFormatter
 
     logger = logging.getLogger("evidence_atlas.requests")
     logger.setLevel(logging.INFO)

@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.harness import Gunicorn, production_env
+from harness import Gunicorn, production_env
 
 SLOW_CONNECTIONS = 6
 TRICKLE_SECONDS = 8
@@ -21,7 +21,7 @@ TRICKLE_SECONDS = 8
 @pytest.fixture
 def gunicorn_as_configured(tmp_path):
     env = production_env(
-        tmp_path / "static", DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}"
+        tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'health.sqlite3'}"
     )
     # Only the address: workers, threads and timeouts come from gunicorn.conf.py.
     with Gunicorn(env) as server:

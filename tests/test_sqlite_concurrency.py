@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.harness import Gunicorn, manage, production_env
+from harness import NO_RATE_LIMITS, Gunicorn, manage, production_env
 
 WRITERS = 6
 WRITES_EACH = 12
@@ -33,9 +33,9 @@ print(json.dumps({{"keys": keys, "claims": claims, "studies": studies}}))
 @pytest.fixture
 def server_on_sqlite(tmp_path):
     env = production_env(
-        tmp_path / "static",
+        tmp_path,
+        **NO_RATE_LIMITS,
         DATABASE_URL=f"sqlite:///{tmp_path / 'atlas.sqlite3'}",
-        API_THROTTLE_USER="off",
         API_RESPONSE_CACHE_SECONDS="0",
     )
     manage(env, "migrate", "--noinput", "-v0", timeout=180)

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
-from studies.models import errors_moved_to_fields, validate_not_blank
+from core.model_errors import errors_moved_to_fields
+from studies.models import validate_not_blank
 
 from ..effects import EffectFavours
 from ..profile import (

@@ -10,9 +10,9 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.text import shortened
 from studies.models import validate_not_blank
 from studies.moderation import StudyStatus, study_visible_statuses
-from studies.services import shortened
 
 from ..effects import EffectMeasure, effect_field_errors, link_effect
 from ..profile import counts_from_rows

@@ -45,7 +45,7 @@ def test_claim_change_page_edits_links_inline_with_study_autocomplete(curator_cl
 def test_claim_with_very_many_links_points_to_the_evidence_list(
     curator_client, monkeypatch
 ):
-    monkeypatch.setattr("evidence.admin.INLINE_LINK_LIMIT", 2)
+    monkeypatch.setattr("evidence.admin.claims.INLINE_LINK_LIMIT", 2)
     claim = ClaimFactory()
     EvidenceFactory.create_batch(3, claim=claim)
     content = curator_client.get(

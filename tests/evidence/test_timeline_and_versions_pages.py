@@ -1,5 +1,7 @@
 """The evidence-over-time plot, version pages, renamed slugs and releases on the pages."""
 
+import math
+
 import pytest
 
 from evidence.models import Evidence, Status
@@ -15,21 +17,21 @@ def counted(claim):
     return Evidence.objects.filter(claim=claim).counted()
 
 
-def test_timeline_has_one_mark_per_study_shaped_coloured_and_sized():
+def test_timeline_marks_show_direction_by_shape_and_sample_size_by_area():
     claim = ClaimFactory()
     EvidenceFactory(
         claim=claim,
         evidence_type="controlled",
         direction="supports",
         study__year=2015,
-        study__sample_size=1000,
+        study__sample_size=10000,
     )
     EvidenceFactory(
         claim=claim,
         evidence_type="self_report",
         direction="contradicts",
         study__year=2020,
-        study__sample_size=10,
+        study__sample_size=2500,
     )
     EvidenceFactory(
         claim=claim,
@@ -40,31 +42,58 @@ def test_timeline_has_one_mark_per_study_shaped_coloured_and_sized():
     )
     timeline = evidence_timeline(counted(claim))
     assert not timeline.binned
-    marks = {mark.shape: mark for mark in timeline.marks}
-    assert set(marks) == {"circle", "square", "triangle"}
-    assert (
-        marks["circle"].direction,
-        marks["square"].direction,
-        marks["triangle"].direction,
-    ) == ("supports", "contradicts", "mixed")
-    assert marks["circle"].size > marks["square"].size > 0
-    assert marks["circle"].x < marks["square"].x < marks["triangle"].x  # undated last
-    assert [tick["label"] for tick in timeline.ticks][-1] == "n.d."
-    rows = {row["type"]: row["middle"] for row in timeline.rows}
-    assert marks["circle"].y == rows["controlled"]
+    for layout in timeline.layouts:
+        marks = {mark.direction: mark for mark in layout.marks}
+        assert {d: m.shape for d, m in marks.items()} == {
+            "supports": "up",
+            "contradicts": "down",
+            "mixed": "diamond",
+        }
+        # Area proportional to the sample: 4 times the people, 4 times the area.
+        ratio = (marks["supports"].radius / marks["contradicts"].radius) ** 2
+        assert ratio == pytest.approx(4)
+        assert not marks["mixed"].known_size
+        # The undated study sits apart, right of the year axis, not on it.
+        assert marks["supports"].x < marks["contradicts"].x < layout.undated["x"]
+        assert layout.undated["line_x"] < marks["mixed"].x
+        assert all(tick["x"] < layout.undated["line_x"] for tick in layout.ticks)
+        assert "Undated" not in [tick["label"] for tick in layout.ticks]
+        assert [item["label"] for item in layout.legend] == [
+            "100",
+            "1,000",
+            "10,000",
+            "not reported",
+        ]
     assert len(timeline.table) == 3
+    assert timeline.table[-1]["year"] == "Undated"
 
 
-def test_marks_sharing_a_year_stay_inside_their_row():
+def test_marks_in_a_crowded_year_never_overlap():
     claim = ClaimFactory()
-    EvidenceFactory.create_batch(12, claim=claim, study__year=2020)
+    for number, size in enumerate([5000, 900, 40, None, 1200, 8703, 98, 300] * 3):
+        EvidenceFactory(
+            claim=claim,
+            direction=("supports", "contradicts", "mixed")[number % 3],
+            study__year=2020 + number % 2,
+            study__sample_size=size,
+        )
     timeline = evidence_timeline(counted(claim))
-    row = next(row for row in timeline.rows if row["type"] == "controlled")
-    assert all(row["y"] < mark.y < row["y"] + 70 for mark in timeline.marks)
-    assert len({mark.y for mark in timeline.marks}) == 12
+    for layout in timeline.layouts:
+        marks = layout.marks
+        assert len(marks) == 24
+        for index, mark in enumerate(marks):
+            for other in marks[index + 1 :]:
+                distance = math.hypot(mark.x - other.x, mark.y - other.y)
+                assert distance >= mark.extent + other.extent
+        band = layout.bands[0]
+        assert all(
+            band["y"] < mark.y - mark.extent
+            and mark.y + mark.extent < band["y"] + band["height"]
+            for mark in marks
+        )
 
 
-def test_many_links_are_binned_by_year_and_type(monkeypatch):
+def test_many_links_are_binned_by_year_and_type_with_a_count_axis(monkeypatch):
     monkeypatch.setattr("evidence.timeline.MAX_MARKS", 4)
     claim = ClaimFactory()
     EvidenceFactory.create_batch(3, claim=claim, direction="supports", study__year=2019)
@@ -73,12 +102,22 @@ def test_many_links_are_binned_by_year_and_type(monkeypatch):
     )
     timeline = evidence_timeline(counted(claim))
     assert timeline.binned
-    assert sorted(bar.label for bar in timeline.bars) == [
+    layout = timeline.wide
+    assert sorted(bar.label for bar in layout.bars) == [
         "2019, controlled: 2 contradicts",
         "2019, controlled: 3 supports",
     ]
-    heights = {bar.direction: bar.height for bar in timeline.bars}
-    assert heights["supports"] > heights["contradicts"]
+    heights = {bar.direction: bar.height for bar in layout.bars}
+    assert heights["supports"] == pytest.approx(heights["contradicts"] * 3 / 2)
+    axis = layout.bands[0]["count_axis"]
+    labels = [tick["label"] for tick in axis["ticks"]]
+    assert labels[0] == "0" and int(labels[-1]) >= 5
+    # The axis measures the bars: 5 links reach 5/top of the axis's height.
+    zero, highest = axis["ticks"][0], axis["ticks"][-1]
+    top = min(bar.y for bar in layout.bars)
+    assert (zero["y"] - top) / (zero["y"] - highest["y"]) == pytest.approx(
+        5 / int(highest["label"])
+    )
     assert MAX_MARKS > 4
 
 
@@ -91,9 +130,7 @@ def test_claim_page_shows_certainty_versions_citation_and_the_plot(client):
     assert f"Version {claim.versions.count()}, updated on" in page
     assert f"/claims/{claim.slug}/v/1/" in page
     assert "@misc{evidenceatlas:" in page
-    assert (
-        '<svg viewBox="0 0 720' in page and 'aria-describedby="timeline-desc"' in page
-    )
+    assert '<svg viewBox="0 0 720 ' in page and '<svg viewBox="0 0 340 ' in page
 
 
 def test_claim_page_queries_stay_constant_with_versions_and_plot(client):

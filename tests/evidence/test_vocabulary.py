@@ -88,15 +88,6 @@ def test_the_api_count_tables_have_one_field_per_type_and_direction():
     assert tuple(CountsByDirectionSerializer().fields) == vocabulary.DIRECTIONS
 
 
-@pytest.mark.django_db
-def test_the_timeline_legend_names_every_evidence_type_by_its_label(client):
-    from tests.factories import EvidenceFactory
-
-    link = EvidenceFactory(status="published", claim__status="published")
-    body = client.get(link.claim.get_absolute_url()).content.decode()
-    assert "· ● controlled · ■ self-report · ▲ anecdotal · size: sample size" in body
-
-
 def test_the_verdicts_design_tiers_name_study_designs_that_exist():
     from studies.models import Design
 

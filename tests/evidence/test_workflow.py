@@ -183,8 +183,9 @@ def test_deleting_published_work_retracts_it_with_a_reason(
     assert retracted.json()["status"] == "retracted"
     link.refresh_from_db()
     assert link.retraction_reason == "Study retracted for data fabrication"
-    assert api_client.get(f"{EVIDENCE}{link.pk}/").status_code == 404
-    assert curator_api.get(f"{EVIDENCE}{link.pk}/").status_code == 404
+    # Gone, with the reason (tests/changes/test_tombstones.py), not unknown.
+    assert api_client.get(f"{EVIDENCE}{link.pk}/").status_code == 410
+    assert curator_api.get(f"{EVIDENCE}{link.pk}/").status_code == 410
     assert editor_api.get(f"{EVIDENCE}{link.pk}/").status_code == 200
     link.claim.refresh_from_db()
     assert link.claim.evidence_count == 0

@@ -1,7 +1,9 @@
 import bibtexparser
 import pytest
 
-from studies.citations import apa, apa_authors, bibtex, bibtex_key, split_author
+from studies.citations import bibtex, bibtex_key, split_author
+from studies.csl import apa_html
+from studies.csl import apa_text as apa
 from studies.models import Study
 
 
@@ -48,17 +50,40 @@ def test_apa_reference_lists_authors_year_title_journal_and_doi_link():
 
 
 def test_apa_authors_one_two_and_abridged():
-    assert apa_authors(["Ly C"]) == "Ly, C."
-    assert apa_authors(["Ly C", "Greb AC"]) == "Ly, C., & Greb, A. C."
-    assert apa_authors(["Ly C", "Greb AC"], et_al=True) == "Ly, C., Greb, A. C., et al."
+    assert apa(study(authors=["Ly C"])).startswith("Ly, C. (2018).")
+    assert apa(study(authors=["Ly C", "Greb AC"])).startswith(
+        "Ly, C., & Greb, A. C. (2018)."
+    )
+    assert apa(study(authors=["Ly C", "Greb AC"], authors_et_al=True)).startswith(
+        "Ly, C., Greb, A. C., et al. (2018)."
+    )
 
 
-def test_apa_lists_at_most_twenty_authors_with_an_ellipsis_before_the_last():
+def test_apa_lists_every_author_up_to_twenty_then_an_ellipsis_and_the_last():
     names = [f"Author{n} A" for n in range(1, 26)]
-    text = apa_authors(names)
+    text = apa(study(authors=names))
     assert text.startswith("Author1, A., Author2, A.,")
-    assert "Author19, A., . . . Author25, A." in text
+    assert "Author19, A., … Author25, A. (2018)." in text
     assert "Author20," not in text
+    assert "et al" not in text
+    nineteen = apa(study(authors=names[:19]))
+    assert "Author18, A., & Author19, A. (2018)." in nineteen
+
+
+def test_apa_has_volume_issue_pages_and_doi():
+    text = apa(study(volume="23", issue="11", pages="3170–3182"))
+    assert text == (
+        "Ly, C., Greb, A. C., & Cameron, L. P. (2018). Psychedelics promote "
+        "structural and functional neural plasticity. Cell Reports, 23(11), "
+        "3170–3182. https://doi.org/10.1016/j.celrep.2018.05.022"
+    )
+
+
+def test_apa_html_italicises_the_journal_and_escapes_stored_markup():
+    html = apa_html(study(title="A <script>x</script> & y", journal="J & K"))
+    assert "<script>" not in html
+    assert "A &lt;script&gt;x&lt;/script&gt; &amp; y." in html
+    assert "<i>J &amp; K</i>" in html
 
 
 def test_apa_falls_back_to_pubmed_then_url_and_keeps_a_question_mark():
@@ -75,6 +100,8 @@ def test_apa_undated_anonymous_source_puts_the_title_first():
         study(authors=[], year=None, journal="", doi="", pmid="", title="An account")
     )
     assert cited == "An account. (n.d.)."
+    dated = apa(study(authors=[], title="A report", doi="", pmid=""))
+    assert dated == "A report. (2018). Cell Reports."
 
 
 def test_bibtex_entry_parses_with_every_field():

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from evidence.models import Status
-from studies.citations import apa, bibtex
+from studies.citations import bibtex
+from studies.csl import apa_html
 from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
 from tests.utils import assert_constant_queries
 
@@ -221,11 +222,11 @@ def test_study_page_shows_full_citation_abstract_details_and_sources(client, stu
     assert "<h1>Trial one</h1>" in page
     assert "Doe J, Roe R, et al. (2019). <cite>Journal of Trials</cite>." in page
     assert "We gave compound Q to 120 people." in page
-    assert (
-        "Randomised or placebo-controlled trial — double-blind, placebo-controlled"
-        in page
-    )
-    assert "People with a condition — adults with low mood" in page
+    assert "<dt>Design</dt><dd>Randomised or placebo-controlled trial</dd>" in page
+    assert "<dt>Population</dt><dd>People with a condition</dd>" in page
+    # The curators' detail notes stay in the admin.
+    assert "double-blind, placebo-controlled" not in page
+    assert "adults with low mood" not in page
     assert "<dt>Sample size</dt><dd>120</dd>" in page
     assert "<dt>Dose</dt><dd>Microdose</dd>" in page
     assert 'href="https://doi.org/10.5555/trial.one"' in page
@@ -273,7 +274,7 @@ def test_study_page_without_claims_says_so(client, study):
 
 def test_study_page_offers_apa_and_bibtex(client, study):
     content = client.get(study.get_absolute_url()).content.decode()
-    assert html.escape(apa(study)) in content
+    assert apa_html(study) in content
     assert html.escape(bibtex(study)) in content
     assert "@article{doe2019trial," in content
 

@@ -4,6 +4,7 @@ error handling and model validation in serializers."""
 import copy
 import hashlib
 import json
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +14,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from rest_framework import status, viewsets
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
@@ -208,7 +210,11 @@ class PublicReadViewSet(
     see includes drafts, so it is private to them.
     """
 
-    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
+    # DRF's settings hold the renderer classes, imported from their dotted paths.
+    renderer_classes = [
+        *cast("list[type[BaseRenderer]]", api_settings.DEFAULT_RENDERER_CLASSES),
+        CSVRenderer,
+    ]
 
     def retrieve(self, request, *args, **kwargs):
         data = self.retrieve_data(self.get_object())

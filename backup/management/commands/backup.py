@@ -6,14 +6,8 @@ from django.db import OperationalError
 from django.template.defaultfilters import filesizeformat
 from tqdm import tqdm
 
-from config.backups import (
-    FORMATS,
-    UNREACHABLE,
-    BackupError,
-    backup_make,
-    default_path,
-    format_for_path,
-)
+from backup.contents import FORMATS, UNREACHABLE, BackupError, format_for_path
+from backup.services import backup_make, default_path
 
 
 class Command(BaseCommand):

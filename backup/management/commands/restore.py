@@ -4,14 +4,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import OperationalError
 from tqdm import tqdm
 
-from config.backups import (
+from backup.contents import (
     UNREACHABLE,
     BackupError,
+    database_contents,
+    describe_counts,
+)
+from backup.services import (
     backup_check,
     backup_open,
     backup_restore,
-    database_contents,
-    describe_counts,
     latest_backups,
 )
 

@@ -1,6 +1,6 @@
 """Response formats of the API besides JSON and the browsable HTML.
 
-Kept apart from config.api, which imports DRF's views: DRF imports the
+Kept apart from core.api, which imports DRF's views: DRF imports the
 renderers named in settings while its views load.
 """
 

@@ -1,130 +1,87 @@
-"""Production-like pieces for tests that need real processes: free loopback
-ports, the app under gunicorn with DEBUG off, and PostgreSQL clusters of
-their own (a primary and a streaming standby), all dropped however a test ends.
+"""Throwaway PostgreSQL: a database of the machine's server that a tool drops
+and creates again (fuzzer, soak, benchmarks), and clusters of their own (a
+primary and a streaming standby) for the replica tests, all dropped however
+a run ends.
 """
 
 import os
-import secrets
+import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
+import psycopg2
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness.app import free_port
+
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Never dropped, whatever a command line says: CI's and people's databases.
+PROTECTED_DATABASES = {
+    "evidence_atlas",
+    "atlas_main_local",
+    "postgres",
+    "template0",
+    "template1",
+}
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class ScratchDatabase:
+    """A database on a running server, for one run: dropped and created again."""
 
-
-def manage(env, *arguments, capture=False, timeout=None):
-    """``manage.py ARGUMENTS`` in a subprocess with ``env``; its output if asked."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=capture,
-        text=True,
-        timeout=timeout,
-    )
-    return result.stdout if capture else None
-
-
-def production_env(static_root, **overrides):
-    """The environment of a production process: DEBUG off, a throwaway
-    secret, loopback hosts, no HTTPS redirect (the tests speak plain HTTP)."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_REPLICA_URL", "REDIS_URL")
-    }
-    env.update(
-        {
-            "DEBUG": "0",
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "STATIC_ROOT": str(static_root),
-            "LOG_LEVEL": "ERROR",
-        }
-    )
-    env.update({key: str(value) for key, value in overrides.items()})
-    return env
-
-
-class Gunicorn:
-    """The app under gunicorn on a free loopback port, ready when started."""
-
-    def __init__(self, env, *, workers=None, threads=None, log_path=None):
-        """``workers`` and ``threads`` as given, or as gunicorn.conf.py sets
-        them (production's) when not."""
-        self.env = env
-        self.port = free_port()
-        self.workers = workers
-        self.threads = threads
-        self.log_path = log_path
-        self.process = None
+    def __init__(self, name, server_url="postgres://postgres@127.0.0.1:5432"):
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name in PROTECTED_DATABASES:
+            raise SystemExit(f"Refusing to drop the database {name!r}.")
+        self.server_url = server_url.rstrip("/")
+        self.name = name
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.server_url}/{self.name}"
 
-    def start(self, timeout=60):
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        command = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "-b",
-            f"127.0.0.1:{self.port}",
-        ]
-        if self.workers is not None:
-            command += ["-w", str(self.workers)]
-        if self.threads is not None:
-            command += ["--threads", str(self.threads)]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=log,
+    def _admin(self):
+        connection = psycopg2.connect(f"{self.server_url}/postgres")
+        connection.autocommit = True
+        return connection
+
+    def _execute(self, *statements, parameters=None):
+        # Not "with connection": psycopg2 would open a transaction, in which
+        # DROP DATABASE cannot run.
+        connection = self._admin()
+        try:
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement, parameters)
+                return cursor.fetchone() if cursor.description else None
+        finally:
+            connection.close()
+
+    def exists(self):
+        found = self._execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", parameters=[self.name]
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with {self.process.returncode}")
-            try:
-                requests.get(f"{self.url}/healthz", timeout=5)
-                return self
-            except (requests.ConnectionError, requests.Timeout):
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s")
+        return found is not None
 
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    def create(self):
+        # The run's data is thrown away: commits need not wait for the disk.
+        self._execute(
+            f'CREATE DATABASE "{self.name}"',
+            f'ALTER DATABASE "{self.name}" SET synchronous_commit = off',
+        )
+        return self
 
-    def __enter__(self):
-        return self.start()
+    def recreate(self):
+        self._execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        return self.create()
 
-    def __exit__(self, *exc):
-        self.stop()
+    def deadlocks(self):
+        """PostgreSQL's count of deadlocks detected in this database."""
+        row = self._execute(
+            "SELECT deadlocks FROM pg_stat_database WHERE datname = %s",
+            parameters=[self.name],
+        )
+        return row[0] if row else 0
 
 
 def _as_postgres(*command, **kwargs):

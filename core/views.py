@@ -92,6 +92,15 @@ def bad_request(request, exception):
     return defaults.bad_request(request, exception)
 
 
+def permission_denied(request, exception):
+    if wants_json(request):
+        return JsonResponse(
+            {"detail": str(exception) or "You do not have permission to do this."},
+            status=403,
+        )
+    return defaults.permission_denied(request, exception)
+
+
 def page_not_found(request, exception):
     if wants_json(request):
         return JsonResponse({"detail": "Not found."}, status=404)

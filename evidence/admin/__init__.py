@@ -1,0 +1,9 @@
+"""The evidence admin, one module per admin; importing this package registers them."""
+
+from django.contrib import admin
+
+from . import claims, links, releases, revisions, studies  # noqa: F401  (registers)
+
+admin.site.site_header = "Evidence Atlas curation"
+admin.site.site_title = "Evidence Atlas"
+admin.site.index_title = "Claims, studies and evidence"
