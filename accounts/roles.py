@@ -18,6 +18,7 @@ ROLE_PERMISSIONS = {
             for action in ("view", "add", "change")
         ),
         "evidence.view_revision",
+        "feedback.view_problemreport",
     ],
     "Editors": [
         *(
@@ -37,6 +38,13 @@ ROLE_PERMISSIONS = {
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
         "axes.view_accesslog",
+        # The home page's subject line and introduction; readers' reports.
+        "sitecontent.view_siteintro",
+        "sitecontent.add_siteintro",
+        "sitecontent.change_siteintro",
+        "feedback.view_problemreport",
+        "feedback.change_problemreport",
+        "feedback.delete_problemreport",
     ],
 }
 

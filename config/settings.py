@@ -61,9 +61,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "dataversion",
+    "sitecontent",
     "studies",
     "evidence",
     "changes",
+    "feedback",
     "backup",
 ]
 
@@ -353,6 +355,9 @@ LOGGING = {
 # own address and X-Forwarded-For is ignored, so a forged header changes
 # nothing. docker-compose.yml runs one nginx in front of the app: 1.
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+
+# Readers' "report a problem" notes accepted from one address per hour.
+FEEDBACK_REPORTS_PER_HOUR = env.int("FEEDBACK_REPORTS_PER_HOUR", default=5)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

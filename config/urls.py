@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_router")),
     path("studies/", include("evidence.study_urls")),
+    path("report/", include("feedback.urls")),
     path("", include("evidence.urls")),
 ]

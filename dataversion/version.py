@@ -56,7 +56,9 @@ IGNORED_TABLES = {
     "django_admin_log",
     "accounts_apitoken",
 }
-IGNORED_PREFIXES = ("axes_",)
+# Readers' reports (feedback) are read by editors in the admin only: a flood
+# of them must not empty the caches.
+IGNORED_PREFIXES = ("axes_", "feedback_")
 IGNORED_PARTS = ("_historical",)
 
 

@@ -14,8 +14,10 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core.listing import FilteredListView, filters_invalid, page_or_404
 from core.pagination import CachedPagePaginator
+from sitecontent.models import SiteIntro
 from studies.models import Population, Study
 
+from .answer import best_evidence
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
 from .forms import SearchForm
@@ -48,6 +50,10 @@ TOPIC_HEADINGS = {
     Topic.RISK: "Risks",
 }
 
+# Where a claim page's filtered evidence starts: every link that changes the
+# evidence shown lands there, not at the top of the page.
+RESULTS_FRAGMENT = "#evidence"
+
 # "Published since" shortcut on the claim page: the last ten years.
 RECENT_YEARS = 10
 # Versions listed on the claim page; the API lists them all.
@@ -69,11 +75,15 @@ class HomeView(ListView):
     template_name = "evidence/home.html"
 
     def get_queryset(self):
-        return Claim.objects.published()
+        # Within a topic, the most-studied claims first: those readers most
+        # often ask about, and those with a verdict worth reading.
+        return Claim.objects.published().order_by("-evidence_count", "statement")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        by_topic = {topic: [] for topic in Topic.values}
+        site_intro = SiteIntro.current()
+        context["site_intro"] = site_intro
+        by_topic = {topic: [] for topic in site_intro.ordered_topics(Topic.values)}
         for claim in context["object_list"]:
             by_topic.setdefault(claim.topic, []).append(claim)
         context["topics"] = [
@@ -96,6 +106,10 @@ class ClaimListView(FilteredListView):
     def get_queryset(self):
         return Claim.objects.published()
 
+    def get_context_data(self, **kwargs):
+        # Filter, chip and page links land on the list, below the form on phones.
+        return super().get_context_data(results_fragment="#results", **kwargs)
+
 
 @dataclass
 class EvidenceGroup:
@@ -103,6 +117,11 @@ class EvidenceGroup:
     heading: str
     page_param: str
     page: Page
+
+    @property
+    def fragment(self):
+        """Where a page of this group starts: its heading."""
+        return f"#group-{self.direction}"
 
     @property
     def pages_label(self):
@@ -121,7 +140,7 @@ def evidence_shortcuts(query):
         (f"Published since {recent}", {"year_min": str(recent)}),
     ]
     return [
-        {"label": label, "url": query_url(query, **changes)}
+        {"label": label, "url": query_url(query, **changes) + RESULTS_FRAGMENT}
         for label, changes in shortcuts
         if any(
             query.getlist(name) != (value if isinstance(value, list) else [value])
@@ -236,6 +255,10 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         )
         latest = versions[0] if versions else None
         context.update(
+            best_evidence=best_evidence(self.object),
+            related_claims=self.object.related_claims.published().order_by(
+                "topic", "statement"
+            ),
             versions=versions,
             latest_version=latest,
             citation=claim_citation(self.object, latest, self.request)
@@ -254,6 +277,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
                 for value in self.request.GET.getlist(name)
             ),
             shortcuts=evidence_shortcuts(self.request.GET),
+            results_fragment=RESULTS_FRAGMENT,
         )
         return context
 

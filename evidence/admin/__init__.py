@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from . import claims, links, releases, revisions, studies  # noqa: F401  (registers)
+from . import (  # noqa: F401  (registers)
+    claims,
+    links,
+    releases,
+    revisions,
+    site_intro,
+    studies,
+)
 
 admin.site.site_header = "Evidence Atlas curation"
 admin.site.site_title = "Evidence Atlas"

@@ -76,6 +76,7 @@ class ClaimAdmin(ModeratedAdmin):
         AddedByMeFilter,
     ]
     search_fields = ["statement", "description", "aliases", "slug"]
+    autocomplete_fields = ["related_claims"]
     readonly_fields = [
         "evidence_profile_detail",
         "certainty_detail",
@@ -96,6 +97,7 @@ class ClaimAdmin(ModeratedAdmin):
                     "description",
                     "effect_favours_claim",
                     "aliases",
+                    "related_claims",
                     "loaded_updated",
                 ]
             },

@@ -113,6 +113,15 @@ class Claim(models.Model):
         ),
     )
     topic = models.CharField(max_length=20, choices=Topic.choices)
+    # Symmetric: linking A to B shows each on the other's page.
+    related_claims = models.ManyToManyField(
+        "self",
+        blank=True,
+        help_text=(
+            "Claims a reader of this one should also see (e.g. one that offers "
+            "another explanation of the same findings). Shown on both claims' pages."
+        ),
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
     )

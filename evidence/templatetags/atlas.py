@@ -2,6 +2,7 @@
 
 from django import forms, template
 
+from .. import answer
 from ..profile import TYPE_WEIGHTS, format_weight
 from ..verdict import step_paragraph
 from ..vocabulary import DIRECTION_LABELS, DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
@@ -10,6 +11,32 @@ register = template.Library()
 
 # Parameters that are not filters: they are left out of the "active filters".
 NOT_FILTERS = {"ordering"}
+# Sorts the API keeps for clients that sync, or that order by a stored code
+# (evidence types alphabetically), which mean nothing to a reader: the pages
+# do not offer them (they still apply when given in the URL).
+HIDDEN_ORDERINGS = {
+    "created",
+    "-created",
+    "updated",
+    "-updated",
+    "evidence_type",
+    "-evidence_type",
+}
+# The other sorts in a reader's words (the API's names stay as they are).
+READER_ORDERING_LABELS = {
+    "-year": "Newest first",
+    "year": "Oldest first",
+    "statement": "Statement, A to Z",
+    "-statement": "Statement, Z to A",
+    "-certainty": "Most certain first",
+    "certainty": "Least certain first",
+    "-strength": "Strongest evidence for first",
+    "strength": "Strongest evidence against first",
+    "-evidence_count": "Most evidence first",
+    "evidence_count": "Least evidence first",
+    "title": "Title, A to Z",
+    "-title": "Title, Z to A",
+}
 
 
 def is_page_param(name):
@@ -84,7 +111,9 @@ def profile_chart(context, profile, link_cells=True):
         for direction in DIRECTIONS:
             url = None
             if link_cells and request is not None and counts[direction]:
-                url = query_url(request.GET, evidence_type=etype, direction=direction)
+                url = query_url(
+                    request.GET, evidence_type=etype, direction=direction
+                ) + context.get("results_fragment", "")
             cells.append(
                 {
                     "direction": direction,
@@ -111,11 +140,30 @@ def profile_chart(context, profile, link_cells=True):
 
 
 @register.simple_tag(takes_context=True)
-def page_url(context, page_param, number):
-    """The current URL with only ``page_param`` set to ``number``."""
+def page_url(context, page_param, number, fragment=""):
+    """The current URL with only ``page_param`` set to ``number``, landing on
+    ``fragment`` (e.g. ``#evidence``), where the page's results are."""
     params = context["request"].GET.copy()
     params[page_param] = number
-    return f"?{params.urlencode()}"
+    return f"?{params.urlencode()}{fragment}"
+
+
+@register.filter
+def reader_choices(bound_field):
+    """The choices of a list a reader is offered: without the sorts meant for
+    API clients, unless the URL chose one."""
+    selected = set(selected_values(bound_field))
+    return [
+        (value, READER_ORDERING_LABELS.get(value, label))
+        for value, label in bound_field.field.choices
+        if value not in HIDDEN_ORDERINGS or value in selected
+    ]
+
+
+@register.filter
+def finding_line(finding):
+    """A link's finding in one line: its first sentence, cut if too long."""
+    return answer.finding_line(finding)
 
 
 @register.filter
@@ -146,6 +194,7 @@ def field_kind(bound_field):
 def active_filters(context, form):
     """The filters in the URL, each with its label and a link that removes it."""
     query = context["request"].GET
+    fragment = context.get("results_fragment", "")
     chips = []
     for name, field in form.fields.items():
         if name in NOT_FILTERS:
@@ -161,7 +210,8 @@ def active_filters(context, form):
                     "name": name,
                     "field": field.label or name,
                     "value": labels.get(value, value),
-                    "remove_url": query_url(query, **{name: remaining or None}),
+                    "remove_url": query_url(query, **{name: remaining or None})
+                    + fragment,
                 }
             )
     return chips
@@ -176,13 +226,17 @@ def _choices(form, name, field):
 
 
 @register.inclusion_tag("includes/pagination.html", takes_context=True)
-def pagination(context, page, param="page", label="Pages"):
-    """Previous / numbered / next links for ``page``, in the ``param`` parameter."""
+def pagination(context, page, param="page", label="Pages", fragment=None):
+    """Previous / numbered / next links for ``page``, in the ``param``
+    parameter, landing on ``fragment`` (by default the page's results)."""
     return {
         "request": context["request"],
         "page": page,
         "param": param,
         "label": label,
+        "fragment": context.get("results_fragment", "")
+        if fragment is None
+        else fragment,
         "pages": list(
             page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
         ),

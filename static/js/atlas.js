@@ -40,15 +40,73 @@
     form.addEventListener("submit", function () { submitWithoutEmptyFields(form); });
   });
 
-  // Back from the next page (bfcache): the fields disabled above are live again.
+  // The form shows what the URL says. Back and Forward bring a page back as
+  // it was left (bfcache, or the browser's form restoring): a box ticked just
+  // before the page was left would stay ticked over evidence it does not filter.
+  function matchUrl(form) {
+    var params = new URLSearchParams(window.location.search);
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name) { return; }
+      var values = params.getAll(field.name);
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.indexOf(field.value) !== -1;
+      } else if (field.tagName === "SELECT") {
+        var wanted = values.length ? values[0] : "";
+        Array.prototype.forEach.call(field.options, function (option) {
+          option.selected = option.value === wanted;
+        });
+      } else if (field.type === "text" || field.type === "search") {
+        field.value = values.length ? values[0] : "";
+      }
+    });
+  }
+
+  // Back from the next page (bfcache): the fields disabled above are live
+  // again, and every field shows the URL's value.
   window.addEventListener("pageshow", function () {
-    document.querySelectorAll("form[data-autosubmit] [disabled]").forEach(function (field) {
-      field.disabled = false;
+    document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
+      Array.prototype.forEach.call(form.querySelectorAll("[disabled]"), function (field) {
+        field.disabled = false;
+      });
+      matchUrl(form);
     });
   });
 
+  // On a phone the filters would push the evidence screens down: they start
+  // folded (one tap opens them), unless they hold an error to correct.
+  if (window.matchMedia && window.matchMedia("(max-width: 59.9375rem)").matches) {
+    document.querySelectorAll("details.filters__panel:not([data-keep-open])").forEach(function (panel) {
+      panel.open = false;
+    });
+  }
+
+  // A filtered link shared without its fragment opens at the results too.
+  if (!window.location.hash) {
+    document.querySelectorAll("form[data-results]").forEach(function (form) {
+      var target = document.getElementById(form.getAttribute("data-results"));
+      var params = new URLSearchParams(window.location.search);
+      var filtered = Array.prototype.some.call(form.elements, function (field) {
+        return field.name && params.getAll(field.name).some(function (value) { return value.trim(); });
+      });
+      params.forEach(function (value, name) {
+        if (/(^|_)page$/.test(name)) { filtered = true; }
+      });
+      if (target && filtered) { target.scrollIntoView(); }
+    });
+  }
+
   // Keep keyboard users where they were after the page reloads with the filter.
+  // Landing on the results' fragment (#evidence) moves the focus to the page
+  // once it has loaded, so the field takes it back then, without scrolling
+  // away from the results.
   var id = recall();
   var field = id && document.getElementById(id);
-  if (field) { field.focus(); }
+  if (field) {
+    field.focus({ preventScroll: true });
+    window.addEventListener("load", function () {
+      window.requestAnimationFrame(function () {
+        if (document.activeElement !== field) { field.focus({ preventScroll: true }); }
+      });
+    });
+  }
 })();

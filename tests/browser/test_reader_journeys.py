@@ -242,7 +242,7 @@ def test_reader_narrows_a_claims_evidence_to_recent_years_with_a_clean_url(tab):
     tab.goto(claim_url())
     form = tab.page.locator("form.filters")
     form.get_by_label("From year").fill("2021")
-    form.get_by_label("Order by").select_option(label="Year (descending)")
+    form.get_by_label("Order by").select_option(label="Newest first")
     form.get_by_role("button", name="Apply filters").click()
     tab.page.wait_for_url(re.compile(r"year_min=2021"))
     # empty fields are left out of the shareable URL

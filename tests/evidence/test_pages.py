@@ -247,8 +247,8 @@ def test_claims_empty_state_says_what_to_change(client):
     assert "No claims match" in page
     assert "remove a filter" in page
     # each active filter links to the same view without it
-    assert 'href="?q=sleep"' in page
-    assert 'href="?topic=risk"' in page
+    assert 'href="?q=sleep#results"' in page
+    assert 'href="?topic=risk#results"' in page
 
 
 def test_claims_list_query_count_is_constant(client):
@@ -336,7 +336,7 @@ def test_claim_page_shows_statement_strength_reasons_and_profile(
     # the chart's text alternative: a table of type × direction
     assert "<caption>Number of published links" in page
     assert '<th scope="row">Controlled</th>' in page
-    assert 'href="?evidence_type=controlled&amp;direction=contradicts"' in page
+    assert 'href="?evidence_type=controlled&amp;direction=contradicts#evidence"' in page
     assert "Contested" not in page or profile.contested
 
 
@@ -464,7 +464,10 @@ def test_claim_page_groups_paginate_independently(client):
     second = client.get(url, {"supports_page": "2", "evidence_type": "controlled"})
     assert group(second, "supports") == ["Support 02", "Support 01", "Support 00"]
     assert len(group(second, "contradicts")) == 2
-    assert 'href="?supports_page=1&amp;evidence_type=controlled"' in text(second)
+    assert (
+        'href="?supports_page=1&amp;evidence_type=controlled#group-supports"'
+        in text(second)
+    )
 
 
 @pytest.mark.parametrize(

@@ -125,7 +125,7 @@ def test_claim_page_shows_certainty_versions_citation_and_the_plot(client):
     claim = ClaimFactory(statement="Compound V helps")
     EvidenceFactory(claim=claim, study__design="rct")
     page = client.get(claim.get_absolute_url()).content.decode()
-    assert '<h2 id="verdict-heading">Verdict</h2>' in page
+    assert 'id="verdict-heading" class="visually-hidden">Verdict</h2>' in page
     assert "Started high: 1 randomised or placebo-controlled trial." in page
     assert f"Version {claim.versions.count()}, updated on" in page
     assert f"/claims/{claim.slug}/v/1/" in page

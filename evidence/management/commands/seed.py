@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from sitecontent.models import SiteIntro
 from studies.models import EntryMethod
 from studies.moderation import StudyStatus
 from studies.services import CREATED, UNCHANGED, UPDATED, study_upsert
@@ -126,6 +127,8 @@ class Command(BaseCommand):
         try:
             with transaction.atomic(), claim_refresh_deferred():
                 claims = self._load_claims(tally["claims"])
+                self._relate_claims(claims)
+                self._load_site_intro()
                 studies = self._load_studies(tally["studies"])
                 self._load_links(claims, studies, tally["links"])
         except ValidationError as error:
@@ -160,6 +163,37 @@ class Command(BaseCommand):
                 tally[outcome] += 1
                 claims[claim.slug] = claim
         return claims
+
+    def _relate_claims(self, claims):
+        """Link the claims the seed names as related (symmetric), adding
+        only links that are missing."""
+        with open(SEED_DIR / "claims.json", encoding="utf-8") as handle:
+            rows = json.load(handle)
+        for row in rows:
+            claim = claims[row["slug"]]
+            wanted = {claims[slug].pk for slug in row.get("related", [])}
+            present = set(claim.related_claims.values_list("pk", flat=True))
+            if wanted - present:
+                claim.related_claims.add(*(wanted - present))
+
+    def _load_site_intro(self):
+        """The home page's subject line, introduction and topic order."""
+        path = SEED_DIR / "site.json"
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8") as handle:
+            values = json.load(handle)
+        intro = SiteIntro.objects.filter(pk=SiteIntro.SINGLETON_ID).first()
+        intro = intro or SiteIntro()
+        changed = [
+            name for name, value in values.items() if getattr(intro, name) != value
+        ]
+        if intro.pk and not changed:
+            return
+        for name, value in values.items():
+            setattr(intro, name, value)
+        intro.full_clean()
+        intro.save()
 
     def _load_studies(self, tally):
         studies = {}

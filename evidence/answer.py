@@ -1,0 +1,70 @@
+"""The answer a claim page opens with: its best evidence, whatever its direction.
+
+The full list groups links by direction (supports, contradicts, mixed); a
+reader asking "does it work?" needs first the few links that decide, which are
+the best-designed ones: controlled before self-report before anecdotes, and
+within a kind, randomised trials before other designs (the order of the
+verdict's tiers, evidence/verdict.py).
+"""
+
+import re
+
+from django.db.models import Case, F, IntegerField, Value, When
+
+from .models import Evidence, EvidenceType
+from .verdict import ANECDOTAL_DESIGNS, RANDOMISED_DESIGNS
+
+# Links shown in the "best evidence" block.
+BEST_EVIDENCE_SHOWN = 5
+# A finding longer than this is cut at a word for its one line.
+FINDING_LINE_CHARS = 160
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
+
+
+def design_rank():
+    """0 for randomised trials, 2 for anecdotal designs, 1 for the rest."""
+    return Case(
+        When(study__design__in=sorted(RANDOMISED_DESIGNS), then=Value(0)),
+        When(study__design__in=sorted(ANECDOTAL_DESIGNS), then=Value(2)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def type_rank():
+    return Case(
+        *(
+            When(evidence_type=etype, then=Value(position))
+            for position, etype in enumerate(EvidenceType.values)
+        ),
+        default=Value(len(EvidenceType.values)),
+        output_field=IntegerField(),
+    )
+
+
+def best_evidence(claim, *, shown=BEST_EVIDENCE_SHOWN):
+    """The ``shown`` best-designed counted links of ``claim``, best first:
+    by kind of evidence, then design, then the larger and newer study."""
+    return list(
+        Evidence.objects.counted()
+        .filter(claim=claim)
+        .select_related("study")
+        .order_by(
+            type_rank(),
+            design_rank(),
+            F("study__sample_size").desc(nulls_last=True),
+            F("study__year").desc(nulls_last=True),
+            "-id",
+        )[:shown]
+    )
+
+
+def finding_line(finding, limit=FINDING_LINE_CHARS):
+    """The first sentence of ``finding``, cut at a word when still too long."""
+    text = " ".join(finding.split())
+    first = _SENTENCE_END.split(text, maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return f"{cut}…"
