@@ -7,7 +7,6 @@ import json
 from typing import cast
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -22,7 +21,7 @@ from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from dataversion.version import data_version
+from dataversion import caching
 
 from .problems import (
     DUPLICATE,
@@ -105,7 +104,7 @@ class ResponseCacheMixin:
 
     Looked up after authentication, permissions and throttling, so a cached
     answer obeys the same rules as a fresh one. Keys carry the data version
-    (dataversion/version.py): any write makes every entry stale.
+    (dataversion/caching.py): any write makes every entry stale.
     """
 
     _response_cache_key = None
@@ -119,18 +118,17 @@ class ResponseCacheMixin:
             and request.accepted_renderer.format == "json"
         ):
             return None
-        digest = hashlib.md5(
-            # The absolute URL: responses hold links built from the host.
-            f"{request.accepted_media_type}|{request.build_absolute_uri()}".encode(),
-            usedforsecurity=False,
-        ).hexdigest()
-        return f"response:{data_version()}:{digest}"
+        # The absolute URL: responses hold links built from the host.
+        return caching.versioned_key(
+            "response",
+            f"{request.accepted_media_type}|{request.build_absolute_uri()}",
+        )
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         key = self.response_cache_key(request)
         if key:
-            hit = cache.get(key)
+            hit = caching.lookup(key)
             if hit is not None:
                 content, content_type, etag = hit
                 response = HttpResponse(content, content_type=content_type)
@@ -152,7 +150,7 @@ class ResponseCacheMixin:
             and isinstance(response, Response)
         ):
             response.render()
-            cache.set(
+            caching.store(
                 self._response_cache_key,
                 (response.content, response["Content-Type"], response.get("ETag")),
                 settings.API_RESPONSE_CACHE_SECONDS,

@@ -1,10 +1,6 @@
 """API pagination (its own module: DRF imports it from settings while loading)."""
 
-import hashlib
-import time
-
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -12,12 +8,7 @@ from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from dataversion.version import data_version
-
-# Counts remembered by each process (keys carry the data version, so a write
-# makes them unreachable); cleared whole when full.
-LOCAL_COUNTS = 2000
-_local_counts: dict[str, tuple[int, float]] = {}
+from dataversion import caching
 
 # Parameters that do not change what a list holds, only which part is shown.
 NOT_FILTERS = {"page", "page_size", "cursor", "format", "ordering"}
@@ -51,21 +42,11 @@ def cached_count(queryset, key=None):
         except EmptyResultSet:  # e.g. queryset.none(): nothing to count
             return 0
         key = repr((queryset.db, sql, params))
-    digest = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-    key = f"count:{data_version()}:{digest}"
-    # In this process first (a dict lookup rather than a round trip to Redis);
-    # the data version in the key keeps it as fresh as the shared entry.
-    now = time.monotonic()
-    number, expires = _local_counts.get(key, (None, 0.0))
-    if number is None or expires < now:
-        number = cache.get(key)
-        if number is None:
-            number = queryset.count()
-            cache.set(key, number, settings.COUNT_CACHE_SECONDS)
-        if len(_local_counts) >= LOCAL_COUNTS:
-            _local_counts.clear()
-        _local_counts[key] = (number, now + settings.COUNT_CACHE_SECONDS)
-    return number
+    # Kept in this process too: a dict lookup rather than a round trip to
+    # Redis on every page (dataversion/caching.py).
+    return caching.remember(
+        "count", key, queryset.count, settings.COUNT_CACHE_SECONDS, in_process=True
+    )
 
 
 class CachedCountPaginator(Paginator):
@@ -101,14 +82,12 @@ class CachedPagePaginator(CachedCountPaginator):
             sql, params = queryset.values("pk")[bottom:top].query.sql_with_params()
         except EmptyResultSet:
             return self._get_page([], number, self)
-        digest = hashlib.md5(
-            repr((queryset.db, sql, params)).encode(), usedforsecurity=False
-        ).hexdigest()
-        key = f"page:{data_version()}:{digest}"
-        ids = cache.get(key)
-        if ids is None:
-            ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-            cache.set(key, ids, settings.COUNT_CACHE_SECONDS)
+        ids = caching.remember(
+            "page",
+            repr((queryset.db, sql, params)),
+            lambda: list(queryset.values_list("pk", flat=True)[bottom:top]),
+            settings.COUNT_CACHE_SECONDS,
+        )
         rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 

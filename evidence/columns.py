@@ -11,8 +11,17 @@ columns come from evidence/synthesis.py and evidence/effects.py.
 """
 
 from .effects import EFFECT_CSV_COLUMNS, effect_cells
-from .profile import DIRECTIONS, EVIDENCE_TYPES
 from .synthesis import FLAT_COLUMNS, flat_meta_analysis
+from .vocabulary import (
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    VERDICT_DIRECTIONS,
+    Certainty,
+    DomainRating,
+    listed,
+)
+
+GRADE_RATINGS = f"GRADE: {listed(DomainRating.values)}"
 
 PROFILE_COLUMNS = [
     (
@@ -32,11 +41,13 @@ CLAIM_COLUMNS = [
     ("status", "draft, in_review, published or retracted (releases: published)"),
     (
         "verdict_direction",
-        "Where the deciding evidence points: for, against or unclear (an editor's override if any)",
+        f"Where the deciding evidence points: {listed(VERDICT_DIRECTIONS)} "
+        "(an editor's override if any)",
     ),
     (
         "certainty",
-        "Certainty in that direction: high, moderate, low or very_low (an editor's override if any)",
+        f"Certainty in that direction: {listed(Certainty.values)} "
+        "(an editor's override if any)",
     ),
     ("verdict_text", "The verdict in one plain sentence"),
     ("verdict_direction_computed", "Direction computed by the documented rule"),
@@ -73,18 +84,18 @@ EVIDENCE_COLUMNS = [
         "clinical, healthy, animal, cells or other; empty when not recorded",
     ),
     ("study_dose", "micro, macro or na (not applicable); empty when not recorded"),
-    ("evidence_type", "controlled, self_report or anecdotal"),
-    ("direction", "supports, contradicts or mixed"),
+    ("evidence_type", listed(EVIDENCE_TYPES)),
+    ("direction", listed(DIRECTIONS)),
     ("finding", "What the study found for this claim, in the curator's words"),
-    ("risk_of_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("indirectness", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("risk_of_bias", GRADE_RATINGS),
+    ("indirectness", GRADE_RATINGS),
     (
         "indirectness_reasons",
         "animal_or_in_vitro, healthy_volunteers, full_dose, surrogate_outcome; separated by '; '",
     ),
-    ("imprecision", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("inconsistency", "GRADE: not_assessed, not_serious, serious or very_serious"),
-    ("publication_bias", "GRADE: not_assessed, not_serious, serious or very_serious"),
+    ("imprecision", GRADE_RATINGS),
+    ("inconsistency", GRADE_RATINGS),
+    ("publication_bias", GRADE_RATINGS),
     ("large_effect", "true if recorded as a reason to trust it more, else false"),
     ("dose_response", "true if recorded as a reason to trust it more, else false"),
     (

@@ -10,9 +10,21 @@ from django.urls import reverse
 
 from core.formats import api_datetime
 
-from .profile import EVIDENCE_TYPES, TYPE_LABELS
+from .vocabulary import (
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    TYPE_LABELS,
+    Direction,
+    VerdictDirection,
+    in_sentence,
+)
 
-VA_DIRECTION = {"supports": "supports", "contradicts": "disputes", "mixed": "neutral"}
+# A link's direction in VA-Spec's words.
+VA_DIRECTION = {
+    Direction.SUPPORTS.value: "supports",
+    Direction.CONTRADICTS.value: "disputes",
+    Direction.MIXED.value: "neutral",
+}
 SPEC_NOTE = "Adapted from the GA4GH VA-Spec Statement and EvidenceLine model."
 
 
@@ -21,7 +33,11 @@ def _absolute(request, path):
 
 
 # The claim's verdict direction in VA-Spec's words.
-STATEMENT_DIRECTION = {"for": "supports", "against": "disputes", "unclear": "neutral"}
+STATEMENT_DIRECTION = {
+    VerdictDirection.FOR.value: "supports",
+    VerdictDirection.AGAINST.value: "disputes",
+    VerdictDirection.UNCLEAR.value: "neutral",
+}
 
 
 def _evidence_item(link, request):
@@ -69,7 +85,7 @@ def claim_va_statement(claim, links, *, request=None):
                     "code": evidence_type,
                     "system": "evidence-atlas:evidence-type",
                 },
-                "name": TYPE_LABELS[evidence_type],
+                "name": in_sentence(TYPE_LABELS[evidence_type]),
             },
             "hasEvidenceItems": [
                 _evidence_item(link, request)
@@ -77,7 +93,7 @@ def claim_va_statement(claim, links, *, request=None):
             ],
         }
         for evidence_type in EVIDENCE_TYPES
-        for direction in ("supports", "contradicts", "mixed")
+        for direction in DIRECTIONS
         if (evidence_type, direction) in lines
     ]
     return {

@@ -28,6 +28,7 @@ from .models import (
     Status,
     Topic,
 )
+from .vocabulary import listed
 
 
 def is_claim_id(value):
@@ -119,9 +120,9 @@ class StudyClaimFilterSet(StudyFilterSet):
 
 
 EVIDENCE_TYPE_HELP = (
-    "Kind of evidence: controlled, self_report or anecdotal; repeat for several."
+    f"Kind of evidence: {listed(EvidenceType.values)}; repeat for several."
 )
-DIRECTION_HELP = "supports, contradicts or mixed; repeat for several."
+DIRECTION_HELP = f"{listed(Direction.values)}; repeat for several."
 DESIGN_HELP = "Design of the linked study; repeat for several."
 POPULATION_HELP = (
     "Population of the linked study, e.g. clinical or healthy; repeat for several."

@@ -13,21 +13,31 @@ fifty agreeing ones.
 
 from dataclasses import dataclass, field, replace
 
-EVIDENCE_TYPES = ("controlled", "self_report", "anecdotal")
-DIRECTIONS = ("supports", "contradicts", "mixed")
+from .vocabulary import (
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    TYPE_LABELS,
+    Direction,
+    EvidenceType,
+    in_sentence,
+)
 
-TYPE_LABELS = {
-    "controlled": "controlled",
-    "self_report": "self-report",
-    "anecdotal": "anecdotal",
-}
+SUPPORTS, CONTRADICTS, MIXED = (direction.value for direction in Direction)
 
 # How much one link of each type weighs against the others.
-TYPE_WEIGHTS = {"controlled": 1.0, "self_report": 0.25, "anecdotal": 0.05}
+TYPE_WEIGHTS = {
+    EvidenceType.CONTROLLED.value: 1.0,
+    EvidenceType.SELF_REPORT.value: 0.25,
+    EvidenceType.ANECDOTAL.value: 0.05,
+}
 
 # The strongest score a claim can reach when the best evidence on its winning
 # side is of this type: self-report alone is at most moderate, anecdotes weak.
-TYPE_CEILINGS = {"controlled": 100, "self_report": 50, "anecdotal": 20}
+TYPE_CEILINGS = {
+    EvidenceType.CONTROLLED.value: 100,
+    EvidenceType.SELF_REPORT.value: 50,
+    EvidenceType.ANECDOTAL.value: 20,
+}
 
 # Weighted evidence at which confidence in the balance reaches one half.
 HALF_CONFIDENCE_WEIGHT = 2.0
@@ -131,6 +141,23 @@ def format_weight(value):
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def weights_in_words(weights=None):
+    """What each evidence type weighs, in words, from ``weights`` (by default
+    :data:`TYPE_WEIGHTS`): "a controlled link weighs 1, self-report 0.25,
+    anecdotal 0.05" — written from the weights so that it never goes stale."""
+    weights = TYPE_WEIGHTS if weights is None else weights
+    first, *others = EVIDENCE_TYPES
+    return ", ".join(
+        [
+            f"a {in_sentence(TYPE_LABELS[first])} link weighs {format_weight(weights[first])}"
+        ]
+        + [
+            f"{in_sentence(TYPE_LABELS[etype])} {format_weight(weights[etype])}"
+            for etype in others
+        ]
+    )
+
+
 def evidence_profile(counts):
     """Return the :class:`EvidenceProfile` for a type × direction count table.
 
@@ -160,22 +187,22 @@ def evidence_profile(counts):
     weight_for = weight_against = 0.0
     for etype, row in table.items():
         weight = TYPE_WEIGHTS[etype]
-        weight_for += weight * (row["supports"] + row["mixed"] / 2)
-        weight_against += weight * (row["contradicts"] + row["mixed"] / 2)
+        weight_for += weight * (row[SUPPORTS] + row[MIXED] / 2)
+        weight_against += weight * (row[CONTRADICTS] + row[MIXED] / 2)
     weight_all = weight_for + weight_against
 
     balance = (weight_for - weight_against) / weight_all
     confidence = weight_all / (weight_all + HALF_CONFIDENCE_WEIGHT)
     raw_score = 100 * balance * confidence
 
-    winning = "supports" if balance >= 0 else "contradicts"
+    winning = SUPPORTS if balance >= 0 else CONTRADICTS
     best_on_winning_side = next(
         (
             etype
             for etype in EVIDENCE_TYPES
-            if table[etype][winning] + table[etype]["mixed"] > 0
+            if table[etype][winning] + table[etype][MIXED] > 0
         ),
-        "anecdotal",
+        EVIDENCE_TYPES[-1],
     )
     ceiling = TYPE_CEILINGS[best_on_winning_side]
     capped = abs(raw_score) > ceiling
@@ -188,7 +215,7 @@ def evidence_profile(counts):
     reasons = [
         f"{_plural(total, 'published link')}: "
         + ", ".join(
-            f"{by_type[etype]} {TYPE_LABELS[etype]}"
+            f"{by_type[etype]} {in_sentence(TYPE_LABELS[etype])}"
             for etype in EVIDENCE_TYPES
             if by_type[etype]
         )
@@ -200,19 +227,16 @@ def evidence_profile(counts):
             parts = [
                 f"{row[direction]} {label}"
                 for direction, label in (
-                    ("supports", "support"),
-                    ("contradicts", "contradict"),
-                    ("mixed", "mixed"),
+                    (SUPPORTS, "support"),
+                    (CONTRADICTS, "contradict"),
+                    (MIXED, "mixed"),
                 )
                 if row[direction]
             ]
-            reasons.append(
-                f"{TYPE_LABELS[etype].capitalize()} evidence: {', '.join(parts)}."
-            )
+            reasons.append(f"{TYPE_LABELS[etype]} evidence: {', '.join(parts)}.")
     reasons.append(
         f"Weighted, {format_weight(weight_for)} for and {format_weight(weight_against)} "
-        "against (a controlled link weighs 1, self-report 0.25, anecdotal 0.05; "
-        "a mixed finding counts half each way)."
+        f"against ({weights_in_words()}; a mixed finding counts half each way)."
     )
     if contested:
         reasons.append(
@@ -226,8 +250,8 @@ def evidence_profile(counts):
     if capped:
         reasons.append(
             f"Capped at {ceiling}: the best evidence on the "
-            f"{'supporting' if winning == 'supports' else 'contradicting'} side is "
-            f"{TYPE_LABELS[best_on_winning_side]}, which alone cannot make it stronger."
+            f"{'supporting' if winning == SUPPORTS else 'contradicting'} side is "
+            f"{in_sentence(TYPE_LABELS[best_on_winning_side])}, which alone cannot make it stronger."
         )
     return EvidenceProfile(
         counts=table,

@@ -147,12 +147,6 @@ def pooled_stored(results: Iterable[Pooled]) -> list[dict]:
     ]
 
 
-def stored_meta_analyses(rows: Iterable[Mapping[str, Any]]) -> list[dict]:
-    """:func:`pooled_stored` of a claim's counted link ``rows`` (for checks
-    that recompute stored data from links fetched their own way)."""
-    return pooled_stored(pooled(rows))
-
-
 def claim_pooled(*, claim_id: int) -> list[Pooled]:
     """The claim's meta-analyses with their links (one query)."""
     return pooled(_rows(Evidence.objects.filter(claim_id=claim_id).counted()))

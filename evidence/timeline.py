@@ -19,13 +19,18 @@ import math
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count
 
-from dataversion.version import data_version
+from dataversion import caching
 
 from .models import Evidence
-from .profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+from .vocabulary import (
+    DIRECTION_LABELS,
+    DIRECTIONS,
+    EVIDENCE_TYPES,
+    TYPE_LABELS,
+    in_sentence,
+)
 
 MAX_MARKS = 120
 # Drawing widths in SVG units; labels are FONT units tall in both, and the
@@ -51,13 +56,9 @@ LEGEND_SIZES = (100, 1000, 10000)
 # Triangles and diamonds have the area of the circle of the same radius.
 TRIANGLE_FACTOR = math.sqrt(4 * math.pi / (3 * math.sqrt(3)))  # circumradius
 DIAMOND_FACTOR = math.sqrt(math.pi / 2)  # half-diagonal
-SHAPES = {"supports": "up", "contradicts": "down", "mixed": "diamond"}
-SHAPE_SYMBOLS = {"supports": "▲", "contradicts": "▼", "mixed": "◆"}
-DIRECTION_WORDS = {
-    "supports": "supports",
-    "contradicts": "contradicts",
-    "mixed": "mixed",
-}
+# Supports, contradicts, mixed (evidence/vocabulary.py's order).
+SHAPES = dict(zip(DIRECTIONS, ("up", "down", "diamond"), strict=True))
+SHAPE_SYMBOLS = dict(zip(DIRECTIONS, ("▲", "▼", "◆"), strict=True))
 BAR_BAND = 84  # plot height of a band of bars
 COUNT_AXIS_WIDTH = 44
 
@@ -293,7 +294,7 @@ def _mark_layout(name, width, entries):
         layout.bands.append(
             {
                 "type": etype,
-                "label": f"{TYPE_LABELS[etype].capitalize()} ({len(marks)})",
+                "label": f"{TYPE_LABELS[etype]} ({len(marks)})",
                 "y": top,
                 "height": height,
                 "label_y": top + FONT + 3,
@@ -344,8 +345,8 @@ def evidence_timeline(links):
         year, size = row["study__year"], row["study__sample_size"]
         label = (
             f"{_who(row)} ({year or 'undated'}): "
-            f"{TYPE_LABELS[row['evidence_type']]}, "
-            f"{DIRECTION_WORDS[row['direction']]}"
+            f"{in_sentence(TYPE_LABELS[row['evidence_type']])}, "
+            f"{in_sentence(DIRECTION_LABELS[row['direction']])}"
             + (f", n = {size:,}" if size else ", sample size not reported")
         )
         url = f"/studies/{row['study_id']}/"
@@ -400,7 +401,7 @@ def _bar_layout(name, width, cells, biggest):
         layout.bands.append(
             {
                 "type": etype,
-                "label": TYPE_LABELS[etype].capitalize(),
+                "label": TYPE_LABELS[etype],
                 "y": top,
                 "height": LABEL_HEIGHT + 2 * BAND_PAD + BAR_BAND,
                 "label_y": top + FONT + 3,
@@ -434,8 +435,8 @@ def _bar_layout(name, width, cells, biggest):
                         y=stack,
                         height=height,
                         direction=direction,
-                        label=f"{year or UNDATED}, {TYPE_LABELS[etype]}: "
-                        f"{number} {DIRECTION_WORDS[direction]}",
+                        label=f"{year or UNDATED}, {in_sentence(TYPE_LABELS[etype])}: "
+                        f"{number} {in_sentence(DIRECTION_LABELS[direction])}",
                     )
                 )
         top += LABEL_HEIGHT + 2 * BAND_PAD + BAR_BAND
@@ -466,8 +467,8 @@ def _binned(links, total):
     table = [
         {
             "year": year or UNDATED,
-            "label": f"{year or UNDATED}, {TYPE_LABELS[evidence_type]}: "
-            f"{number} {DIRECTION_WORDS[direction]}",
+            "label": f"{year or UNDATED}, {in_sentence(TYPE_LABELS[evidence_type])}: "
+            f"{number} {in_sentence(DIRECTION_LABELS[direction])}",
             "url": "",
         }
         for (year, evidence_type), cell in sorted(
@@ -489,11 +490,9 @@ def claim_timeline(claim_id):
     Laying it out reads all of them (a count, then the marks or counts by
     year): 200 ms on every view of a claim with 80,000 links, otherwise.
     """
-    key = f"timeline:{data_version()}:{claim_id}"
-    timeline = cache.get(key)
-    if timeline is None:
-        timeline = evidence_timeline(
-            Evidence.objects.filter(claim_id=claim_id).counted()
-        )
-        cache.set(key, timeline, settings.COUNT_CACHE_SECONDS)
-    return timeline
+    return caching.remember(
+        "timeline",
+        str(claim_id),
+        lambda: evidence_timeline(Evidence.objects.filter(claim_id=claim_id).counted()),
+        settings.COUNT_CACHE_SECONDS,
+    )

@@ -1,8 +1,9 @@
 """A claim's verdict: a direction, GRADE certainty in that direction, and one
 sentence saying both, with every step of the rule in words.
 
-This module is the one home of the rule and of its vocabulary (directions,
-levels, labels); the README ("The verdict") and the /methods/ page explain it.
+This module is the one home of the rule; its values and labels (directions,
+levels, ratings) are evidence/vocabulary.py's. The README ("The verdict") and
+the /methods/ page explain it.
 
 1. **Deciding tier.** Start from the best design among the claim's counted
    links (published, study not retracted): randomised or placebo-controlled
@@ -41,11 +42,22 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .profile import TYPE_WEIGHTS
+from .profile import TYPE_WEIGHTS, format_weight
+from .vocabulary import (
+    LEVEL_LABELS,
+    LEVEL_RANK,
+    LEVELS,
+    Certainty,
+    Direction,
+    DomainRating,
+    EvidenceType,
+    VerdictDirection,
+    in_sentence,
+)
 
-# Bumped with each change of the rule; `manage.py refresh_claims` names it in
-# the note of every version it cuts because the verdict moved.
-RULE_VERSION = 2
+# Rewritten with each change of the rule (with its number); `manage.py
+# refresh_claims` puts it in the note of every version it cuts because the
+# verdict moved.
 RULE_CHANGE = (
     "verdict rule 2 — a verdict has a direction (for, against, unclear) and "
     "certainty in that direction; the strength no longer caps certainty; domains "
@@ -53,18 +65,9 @@ RULE_CHANGE = (
     "for imprecision) and one study is never high"
 )
 
-LEVELS = ("very_low", "low", "moderate", "high")
-LEVEL_LABELS = {
-    "very_low": "Very low",
-    "low": "Low",
-    "moderate": "Moderate",
-    "high": "High",
-}
-LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS, start=1)}
-
-FOR, AGAINST, UNCLEAR = "for", "against", "unclear"
-VERDICT_DIRECTIONS = (FOR, AGAINST, UNCLEAR)
-DIRECTION_LABELS = {FOR: "For", AGAINST: "Against", UNCLEAR: "Unclear"}
+HIGH, MODERATE, LOW, VERY_LOW = (level.value for level in Certainty)
+FOR, AGAINST, UNCLEAR = (direction.value for direction in VerdictDirection)
+SUPPORTS, CONTRADICTS, MIXED = (direction.value for direction in Direction)
 # Share of the deciding tier's weight needed for a clear direction.
 CLEAR_SHARE = 2 / 3
 # Share pointing the other way from which results count as inconsistent.
@@ -86,28 +89,23 @@ RANDOMISED_DESIGNS = {"rct"}
 ANECDOTAL_DESIGNS = {"qualitative", "case_report", "testimonial"}
 
 TIER_NOUNS = {
-    "high": (
+    HIGH: (
         "randomised or placebo-controlled trial",
         "randomised or placebo-controlled trials",
     ),
-    "low": (
+    LOW: (
         "non-randomised, observational or self-report study",
         "non-randomised, observational or self-report studies",
     ),
-    "very_low": (
+    VERY_LOW: (
         "anecdotal account, case report or interview",
         "anecdotal accounts, case reports or interviews",
     ),
 }
 
-NOT_ASSESSED, NOT_SERIOUS = "not_assessed", "not_serious"
-SERIOUS, VERY_SERIOUS = "serious", "very_serious"
-RATING_LABELS = {
-    NOT_ASSESSED: "not assessed",
-    NOT_SERIOUS: "not serious",
-    SERIOUS: "serious",
-    VERY_SERIOUS: "very serious",
-}
+NOT_ASSESSED, NOT_SERIOUS, SERIOUS, VERY_SERIOUS = (
+    rating.value for rating in DomainRating
+)
 DOMAINS = {
     "risk_of_bias": "risk of bias",
     "indirectness": "indirectness",
@@ -179,15 +177,11 @@ class Verdict:
     # version a moved verdict cuts.
     pooled_note: str = ""
 
-    @property
-    def certainty_label(self) -> str:
-        return LEVEL_LABELS[self.certainty]
-
 
 def verdict_text(*, basis: str, direction: str, certainty: str) -> str:
     """The verdict in one plain sentence, e.g. "Randomised or
     placebo-controlled trials mostly find against the claim — low certainty"."""
-    level = f"{LEVEL_LABELS[certainty].lower()} certainty"
+    level = f"{in_sentence(LEVEL_LABELS[certainty])} certainty"
     if not basis:
         return f"No published evidence yet, so the verdict is unclear — {level}"
     finding = {
@@ -199,11 +193,11 @@ def verdict_text(*, basis: str, direction: str, certainty: str) -> str:
 
 
 def starting_level(link: LinkAppraisal) -> str:
-    if link.evidence_type == "anecdotal" or link.design in ANECDOTAL_DESIGNS:
-        return "very_low"
+    if link.evidence_type == EvidenceType.ANECDOTAL or link.design in ANECDOTAL_DESIGNS:
+        return VERY_LOW
     if link.design in RANDOMISED_DESIGNS:
-        return "high"
-    return "low"
+        return HIGH
+    return LOW
 
 
 def _move(level: str, steps: int) -> str:
@@ -217,7 +211,7 @@ def _noun(tier: str, number: int) -> str:
 
 
 def _short_noun(tier: str, number: int) -> str:
-    if tier == "high":
+    if tier == HIGH:
         return "trial" if number == 1 else "trials"
     return "study" if number == 1 else "studies"
 
@@ -228,10 +222,6 @@ def _verb(number: int, singular: str, plural: str) -> str:
 
 def _majority(count: int, total: int) -> bool:
     return count * 2 > total
-
-
-def _weight(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _serious(rating: str) -> bool:
@@ -256,9 +246,9 @@ def claim_verdict(
     if not links:
         return Verdict(
             UNCLEAR,
-            "very_low",
+            VERY_LOW,
             "",
-            verdict_text(basis="", direction=UNCLEAR, certainty="very_low"),
+            verdict_text(basis="", direction=UNCLEAR, certainty=VERY_LOW),
             [
                 "No published evidence is linked to this claim, so certainty is very low."
             ],
@@ -266,7 +256,7 @@ def claim_verdict(
 
     start = max((starting_level(link) for link in links), key=LEVEL_RANK.__getitem__)
     tier = [link for link in links if starting_level(link) == start]
-    steps = [f"Started {LEVEL_LABELS[start].lower()}: {_noun(start, len(tier))}."]
+    steps = [f"Started {in_sentence(LEVEL_LABELS[start])}: {_noun(start, len(tier))}."]
     basis = TIER_NOUNS[start][1].capitalize()
 
     direct = [link for link in tier if not _serious(link.indirectness)]
@@ -285,7 +275,7 @@ def claim_verdict(
     weight_for = weight_against = 0.0
     for link in tier:
         weight = TYPE_WEIGHTS.get(link.evidence_type, 1.0)
-        share_for = {"supports": 1, "contradicts": 0, "mixed": 0.5}[link.direction]
+        share_for = {SUPPORTS: 1, CONTRADICTS: 0, MIXED: 0.5}[link.direction]
         weight_for += weight * share_for
         weight_against += weight * (1 - share_for)
     # Shares rounded so that 4 for and 1 against is exactly 20% against.
@@ -301,15 +291,15 @@ def claim_verdict(
     tally = ", ".join(
         f"{counts[key]} {word}"
         for key, word in (
-            ("supports", _verb(counts["supports"], "supports", "support")),
-            ("contradicts", _verb(counts["contradicts"], "contradicts", "contradict")),
-            ("mixed", "mixed"),
+            (SUPPORTS, _verb(counts[SUPPORTS], "supports", "support")),
+            (CONTRADICTS, _verb(counts[CONTRADICTS], "contradicts", "contradict")),
+            (MIXED, "mixed"),
         )
         if counts[key]
     )
     steps.append(
         f"Direction {direction}: of {total} {noun}, {tally} "
-        f"(weighted {_weight(weight_for)} for, {_weight(weight_against)} against)."
+        f"(weighted {format_weight(weight_for)} for, {format_weight(weight_against)} against)."
     )
     pooled_note = ""
     if pooled is not None:
@@ -445,21 +435,21 @@ def claim_verdict(
             "the data alone cannot show these, so they do not rate it down."
         )
 
-    if start == "low" and not downgraded:
+    if start == LOW and not downgraded:
         for attribute, phrase in (
             ("large_effect", "large effects"),
             ("dose_response", "a dose-response gradient"),
         ):
             number = sum(1 for link in tier if getattr(link, attribute))
-            if _majority(number, total) and level != "high":
+            if _majority(number, total) and level != HIGH:
                 level = _move(level, 1)
                 steps.append(f"Up one: {phrase} in {number} of {total} {noun}.")
 
-    if total == 1 and level == "high":
-        level = "moderate"
+    if total == 1 and level == HIGH:
+        level = MODERATE
         steps.append(f"Down to moderate: a single {noun} is never high certainty.")
     text = verdict_text(basis=basis, direction=direction, certainty=level)
-    steps.append(f"Verdict: {direction}, {LEVEL_LABELS[level].lower()} certainty.")
+    steps.append(f"Verdict: {direction}, {in_sentence(LEVEL_LABELS[level])} certainty.")
     return Verdict(direction, level, basis, text, steps, pooled_note)
 
 

@@ -67,18 +67,12 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters and cached profiles must not leak between tests."""
-    from django.core.cache import cache
+    """Throttle counters and cached reads must not leak between tests."""
+    from dataversion import caching
 
-    from core import pagination
-
-    def clear():
-        cache.clear()
-        pagination._local_counts.clear()
-
-    clear()
+    caching.reset()
     yield
-    clear()
+    caching.reset()
 
 
 @pytest.fixture

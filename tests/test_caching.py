@@ -96,3 +96,37 @@ def test_a_claims_versions_count_is_not_the_count_of_the_claims_list(api_client)
     assert listing.json()["count"] == 3
     other = api_client.get(f"/api/v1/claims/{claims[1].slug}/versions/").json()
     assert other["count"] == 1
+
+
+def test_an_entry_is_computed_once_per_data_version_and_a_write_makes_it_stale():
+    from dataversion import caching
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    def read():
+        return caching.remember("test", "material", compute, 60, in_process=True)
+
+    assert read() == 1
+    assert read() == 1
+    ClaimFactory()
+    assert read() == 2
+    assert read() == 2
+
+
+def test_reset_empties_the_shared_cache_and_the_process_memo():
+    from dataversion import caching
+
+    calls = []
+
+    def read():
+        return caching.remember(
+            "test", "reset", lambda: calls.append(1) or len(calls), 60, in_process=True
+        )
+
+    read()
+    caching.reset()
+    assert read() == 2

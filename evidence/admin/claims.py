@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..admin_queue import AddedByMeFilter
 from ..models import Claim, Evidence
-from ..workflow import is_editor, item_save_or_revise
+from ..workflow import editor_only_fields, item_save_or_revise
 from .forms import EvidenceInlineForm, form_for_user
 from .links import EFFECT_FIELDSET
 from .moderated import ModeratedAdmin, save_report
@@ -155,17 +155,9 @@ class ClaimAdmin(ModeratedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        if not is_editor(request.user, "claim"):
-            readonly += [
-                "direction_override",
-                "certainty_override",
-                "certainty_override_reason",
-            ]
-            if obj is not None:
-                readonly.append(
-                    "slug"
-                )  # permanent; editors may rename (the old slug redirects)
-        return readonly
+        return readonly + editor_only_fields(
+            request.user, "claim", existing=obj is not None
+        )
 
     @admin.display(description="Verdict")
     def certainty_detail(self, obj):

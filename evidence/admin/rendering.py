@@ -3,7 +3,9 @@
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from ..profile import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+from ..vocabulary import DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
+
+SUPPORTS, CONTRADICTS, MIXED = DIRECTIONS
 
 
 def profile_bar(profile):
@@ -24,9 +26,9 @@ def profile_bar(profile):
         '<span class="ea-bar" aria-hidden="true">{}</span> '
         "<span>{} for, {} against, {} mixed (links counted) · strength {}</span>",
         segments,
-        by_direction["supports"],
-        by_direction["contradicts"],
-        by_direction["mixed"],
+        by_direction[SUPPORTS],
+        by_direction[CONTRADICTS],
+        by_direction[MIXED],
         profile.strength_label.lower(),
     )
 
@@ -37,10 +39,8 @@ def profile_table(profile):
         "<tr><th scope='row'>{}</th><td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
-                TYPE_LABELS[etype].capitalize(),
-                profile.count(etype, "supports"),
-                profile.count(etype, "contradicts"),
-                profile.count(etype, "mixed"),
+                TYPE_LABELS[etype],
+                *(profile.count(etype, direction) for direction in DIRECTIONS),
             )
             for etype in EVIDENCE_TYPES
         ),

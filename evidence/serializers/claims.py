@@ -13,7 +13,7 @@ from ..models import (
     Evidence,
 )
 from ..synthesis import public_meta_analyses
-from ..workflow import is_editor
+from ..workflow import editor_only_fields, is_editor
 from .common import (
     WORKFLOW_FIELDS_HELP,
     WorkflowMixin,
@@ -120,15 +120,14 @@ class ClaimSerializer(
         return value
 
     def validate(self, attrs):
-        overriding = any(
-            name in attrs and attrs[name] != getattr(self.instance, name, "")
-            for name in (
-                "certainty_override",
-                "direction_override",
-                "certainty_override_reason",
-            )
+        # A slug change by a curator is refused by validate_slug already.
+        locked = editor_only_fields(
+            self.context["request"].user, "claim", existing=self.instance is not None
         )
-        if overriding and not is_editor(self.context["request"].user, "claim"):
+        if any(
+            name in attrs and attrs[name] != getattr(self.instance, name, "")
+            for name in locked
+        ):
             raise PermissionDenied("Only editors can override the computed verdict.")
         return super().validate(attrs)
 

@@ -13,6 +13,7 @@ from ..models import (
     Revision,
 )
 from ..services import version_links
+from ..vocabulary import DIRECTIONS, EVIDENCE_TYPES
 
 
 class RevisionSerializer(BlankAsNullMixin, serializers.ModelSerializer):
@@ -63,10 +64,8 @@ class VersionLinkSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Id of the evidence link.")
     study = serializers.IntegerField(help_text="Id of the study.")
     citation = serializers.CharField()
-    evidence_type = serializers.ChoiceField(
-        choices=["controlled", "self_report", "anecdotal"]
-    )
-    direction = serializers.ChoiceField(choices=["supports", "contradicts", "mixed"])
+    evidence_type = serializers.ChoiceField(choices=EVIDENCE_TYPES)
+    direction = serializers.ChoiceField(choices=DIRECTIONS)
     study_retracted = serializers.BooleanField()
 
 

@@ -9,6 +9,7 @@ from ..models import (
     EffectMeasure,
     VerdictDirection,
 )
+from ..profile import STRENGTH_LABELS
 
 
 class CountsByDirectionSerializer(serializers.Serializer):
@@ -30,18 +31,7 @@ class CountTableSerializer(serializers.Serializer):
 
 
 class StrengthSerializer(serializers.Serializer):
-    key = serializers.ChoiceField(
-        choices=[
-            "none",
-            "strong",
-            "moderate",
-            "weak",
-            "inconclusive",
-            "weak_against",
-            "moderate_against",
-            "strong_against",
-        ]
-    )
+    key = serializers.ChoiceField(choices=list(STRENGTH_LABELS))
     label = serializers.CharField()
     score = serializers.IntegerField(min_value=-100, max_value=100)
     contested = serializers.BooleanField(

@@ -3,14 +3,12 @@
 from django import forms, template
 
 from .. import answer
-from ..models import Direction, EvidenceType
-from ..profile import DIRECTIONS, EVIDENCE_TYPES, format_weight
+from ..profile import TYPE_WEIGHTS, format_weight
 from ..verdict import step_paragraph
+from ..vocabulary import DIRECTION_LABELS, DIRECTIONS, EVIDENCE_TYPES, TYPE_LABELS
 
 register = template.Library()
 
-DIRECTION_LABELS = dict(Direction.choices)
-TYPE_LABELS = dict(EvidenceType.choices)
 # Parameters that are not filters: they are left out of the "active filters".
 NOT_FILTERS = {"ordering"}
 # Sorts the API keeps for clients that sync, or that order by a stored code
@@ -249,3 +247,10 @@ def pagination(context, page, param="page", label="Pages", fragment=None):
 def methods_anchor(step):
     """The id of the /methods/ paragraph that explains this step of a verdict."""
     return step_paragraph(step)
+
+
+@register.filter
+def type_weight(evidence_type):
+    """What one link of ``evidence_type`` weighs (evidence/profile.py), e.g.
+    ``0.25``: pages state the weights from the rule, never a copy of them."""
+    return format_weight(TYPE_WEIGHTS[evidence_type])
