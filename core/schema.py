@@ -294,11 +294,11 @@ class AutoSchema(openapi.AutoSchema):
             codes.add(301)
         # Views with tombstones (evidence/tombstones.py) answer a read of a
         # taken-down item with 410.
-        if (
-            method == "GET"
-            and hasattr(view, "gone_check")
-            and f"{{{lookup}}}" in self.path
-        ):
+        # drf-spectacular names a ``pk`` lookup ``id`` in the path.
+        names_one_item = f"{{{lookup}}}" in self.path or (
+            lookup == "pk" and "{id}" in self.path
+        )
+        if method == "GET" and hasattr(view, "gone_check") and names_one_item:
             codes.add(410)
         return sorted(codes)
 

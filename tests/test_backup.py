@@ -48,6 +48,8 @@ from evidence.models import (
 from evidence.profile import evidence_profile
 from evidence.releases import release_make
 from evidence.workflow import item_save_or_revise, revision_reject
+from feedback.models import ProblemReport
+from sitecontent.models import SiteIntro
 from studies.models import Study
 from tests.factories import (
     ClaimFactory,
@@ -174,6 +176,10 @@ def build_data_set():
     session = SessionStore()
     session["_auth_user_id"] = str(reader.pk)
     session.create()
+    # Site text, related claims and a reader's report.
+    SiteIntro.objects.create(subject="A subject", intro="What the site does.")
+    claim.related_claims.add(ClaimFactory(statement="A related claim"))
+    ProblemReport.objects.create(claim=claim, message="A typo in the finding.")
     # A change committed but not yet in the feed, as a process that died
     # between the two leaves it: a backup keeps it for the feed to take up.
     PendingChange.objects.create(kind="study", object_id=study.pk, action="update")

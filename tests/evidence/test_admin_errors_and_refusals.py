@@ -73,8 +73,9 @@ def test_a_refusal_without_a_message_still_explains(curator_client, curator):
 def test_the_api_still_refuses_in_json(api_client):
     response = api_client.post("/api/v1/claims/", {"statement": "x"}, format="json")
     assert response.status_code in (401, 403)
-    assert response.headers["Content-Type"].startswith("application/json")
-    assert "detail" in response.json()
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] in ("not_authenticated", "permission_denied")
+    assert response.json()["detail"]
 
 
 def test_a_bad_request_page_says_what_to_do(client, settings):
