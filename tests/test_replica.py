@@ -236,7 +236,9 @@ class FormFields(HTMLParser):
             self.fields[name] = attrs.get("value", "on")
         elif tag == "select" and name:
             self._select = name
-            self.fields.setdefault(name, "")
+            # A browser sends nothing for a multiple select with nothing chosen.
+            if "multiple" not in attrs:
+                self.fields.setdefault(name, "")
         elif tag == "option" and self._select and "selected" in attrs:
             self.fields[self._select] = attrs.get("value", "")
         elif tag == "textarea" and name:
