@@ -51,6 +51,11 @@ def main():
         default="microdosing-psilocybin-reduces-depression-and-anxiety",
         help="slug of the claim to show (default: one from the seed data set)",
     )
+    parser.add_argument(
+        "--query",
+        default="depressed",
+        help="what to search for on the search page (default: a word of the seed data)",
+    )
     options = parser.parse_args()
     base = options.base_url.rstrip("/")
     claim_url = f"{base}/claims/{options.claim}/"
@@ -62,7 +67,7 @@ def main():
         page = browser.new_page(viewport=DESKTOP)
         page.goto(f"{base}/")
         shoot(page, "home")
-        page.goto(f"{base}/claims/?evidence_type=controlled&ordering=-strength")
+        page.goto(f"{base}/claims/?evidence_type=controlled")
         shoot(page, "claims")
         page.goto(claim_url)
         shoot(page, "claim")
@@ -71,10 +76,17 @@ def main():
             "&population=clinical&population=healthy"
         )
         shoot(page, "claim-filtered")
+        page.goto(f"{base}/search/?q={options.query}")
+        shoot(page, "search")
         page.goto(f"{base}/studies/?design=rct")
         shoot(page, "studies")
         page.goto(claim_url)
-        page.locator(".evidence-item a", has_text="Study details").first.click()
+        # The first study page the claim links to (its best evidence).
+        study_path = page.evaluate(
+            "[...document.querySelectorAll('main a')].map(a => a.pathname)"
+            ".find(path => /^\\/studies\\/\\d+\\/$/.test(path))"
+        )
+        page.goto(base + study_path)
         shoot(page, "study")
 
         phone = browser.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
