@@ -392,7 +392,7 @@ REST_FRAMEWORK = {
         "user": env_rate("API_THROTTLE_USER", "600/minute"),
         "token": env_rate("API_THROTTLE_TOKEN", "10/minute"),
     },
-    "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -3,7 +3,7 @@ plus the errors each operation can answer with, anonymous reads, and CSV
 responses as the text they are.
 
 drf-spectacular documents what a view returns when all goes well; the errors
-come from DRF, the middleware and our exception handler (core/api.py),
+come from DRF, the middleware and our exception handler (core/exceptions.py),
 which are the same for every view. Each operation lists the ones that can
 happen to it, with an RFC 9457 problem body (``Problem``, core/problems.py), except
 414, which the web server answers before the app runs.

@@ -10,7 +10,8 @@ from drf_spectacular.utils import (
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from core.api import MovedPermanently, PublicReadViewSet
+from core.api import PublicReadViewSet
+from core.exceptions import MovedPermanently
 
 from ..columns import CLAIM_COLUMNS, claim_row
 from ..exports import claim_va_statement
