@@ -20,6 +20,7 @@ from django.utils import timezone
 from studies.moderation import StudyStatus
 
 from .models import Claim, ClaimVersion, Evidence, Status
+from .moderation_rules import GRADE_FIELDS
 from .profile import counts_from_rows, evidence_profile
 from .synthesis import (
     claim_pooled,
@@ -37,14 +38,7 @@ APPRAISAL_FIELDS = [
     "direction",
     "study__design",
     "study__sample_size",
-    "risk_of_bias",
-    "indirectness",
-    "indirectness_reasons",
-    "imprecision",
-    "inconsistency",
-    "publication_bias",
-    "large_effect",
-    "dose_response",
+    *GRADE_FIELDS,
 ]
 
 _deferred = threading.local()

@@ -15,6 +15,7 @@ from ..models import (
     Evidence,
     IndirectnessReason,
 )
+from ..moderation_rules import GRADE_FIELDS
 from .common import (
     EFFECT_FIELDS_HELP,
     GRADE_FIELDS_HELP,
@@ -86,14 +87,7 @@ class EvidenceSerializer(
             "direction",
             "finding",
             "quote",
-            "risk_of_bias",
-            "indirectness",
-            "indirectness_reasons",
-            "imprecision",
-            "inconsistency",
-            "publication_bias",
-            "large_effect",
-            "dose_response",
+            *GRADE_FIELDS,
             *EFFECT_FIELDS,
             "effect",
             "status",
