@@ -233,19 +233,21 @@ class AutoSchema(openapi.AutoSchema):
             auths.append({})
         return auths
 
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
+    def get_operation(self, *args, **kwargs):
+        # drf-spectacular's public entry point; the errors and the CSV
+        # bodies are added to the operation it built.
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for response in responses.values():
+            csv = response.get("content", {}).get(CSVRenderer.media_type)
+            if csv:
+                # The same resource as text, not the JSON structure in CSV clothes.
+                csv["schema"] = self._component("CSV", CSV_SCHEMA)
         for code in self.error_codes():
             responses.setdefault(str(code), self._error_response(code))
-        return responses
-
-    def _get_response_for_code(self, *args, **kwargs):
-        response = super()._get_response_for_code(*args, **kwargs)
-        csv = response.get("content", {}).get(CSVRenderer.media_type)
-        if csv:
-            # The same resource as text, not the JSON structure in CSV clothes.
-            csv["schema"] = self._component("CSV", CSV_SCHEMA)
-        return response
+        return operation
 
     def error_codes(self):
         """The error statuses this operation can answer with."""

@@ -93,22 +93,28 @@ class ModeratedWritesMixin:
 
     @transaction.atomic
     def update(self, request, *args, **kwargs):
+        # DRF's update, with the workflow in perform_update: a change that
+        # is held for review answers 202 with the revision instead.
         self.check_if_match(request)
-        partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        outcome = item_save_or_revise(
-            instance=instance, changes=serializer.validated_data, user=request.user
-        )
-        if outcome.revision is not None:
+        self.held_revision = None
+        response = super().update(request, *args, **kwargs)
+        if self.held_revision is not None:
             data = RevisionSerializer(
-                outcome.revision, context=self.get_serializer_context()
+                self.held_revision, context=self.get_serializer_context()
             ).data
             return Response(data, status=status.HTTP_202_ACCEPTED)
-        # Saving refreshed the stored profile, certainty and version.
-        instance.refresh_from_db()
-        return Response(self.get_serializer(instance).data)
+        return response
+
+    def perform_update(self, serializer):
+        outcome = item_save_or_revise(
+            instance=serializer.instance,
+            changes=serializer.validated_data,
+            user=self.request.user,
+        )
+        self.held_revision = outcome.revision
+        if outcome.revision is None:
+            # Saving refreshed the stored profile, certainty and version.
+            serializer.instance.refresh_from_db()
 
     def perform_create(self, serializer):
         serializer.save(**self.extra_create_fields())

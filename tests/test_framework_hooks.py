@@ -1,0 +1,69 @@
+"""Where the code overrides a framework's internals, these tests pin what it
+relies on, so that an upgrade that changes them fails here and not in
+production (ARCHITECTURE.md)."""
+
+import inspect
+
+import django_filters
+import pytest
+from django.http import QueryDict
+
+from evidence.filters import EvidenceFilterSet
+from evidence.models import Evidence
+from studies.filters import StudyFilterSet
+from studies.models import Study
+from tests.factories import EvidenceFactory, StudyFactory
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = [
+    "",
+    "design=rct&year_min=2010",
+    "year_min=abc",
+    "ordering=-year&population=clinical",
+]
+
+
+def upstream(filterset_class, data, queryset):
+    """The FilterSet as django-filter's own ``__init__`` builds it."""
+    built = filterset_class.__new__(filterset_class)
+    django_filters.filterset.BaseFilterSet.__init__(built, data, queryset)
+    return built
+
+
+def test_core_filterset_init_keeps_django_filters_signature():
+    ours = inspect.signature(StudyFilterSet.__init__)
+    theirs = inspect.signature(django_filters.filterset.BaseFilterSet.__init__)
+    assert list(ours.parameters) == list(theirs.parameters)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_core_filterset_builds_what_django_filter_builds(query):
+    StudyFactory.create_batch(3, design="rct", year=2015)
+    StudyFactory(design="survey", year=2005)
+    data = QueryDict(query)
+    ours = StudyFilterSet(data, Study.objects.all())
+    theirs = upstream(StudyFilterSet, data, Study.objects.all())
+    assert set(vars(ours)) == set(vars(theirs))
+    assert list(ours.filters) == list(theirs.filters)
+    for name, filter_ in ours.filters.items():
+        assert filter_.parent is ours and filter_.model is Study
+        # A copy per FilterSet, never the class's own filter.
+        assert filter_ is not StudyFilterSet.base_filters[name]
+    assert ours.is_valid() == theirs.is_valid()
+    assert ours.form.errors == theirs.form.errors
+    if ours.is_valid():
+        assert list(ours.qs.values_list("pk", flat=True)) == list(
+            theirs.qs.values_list("pk", flat=True)
+        )
+
+
+def test_filters_with_methods_run_on_the_filterset_copy():
+    EvidenceFactory.create_batch(2, evidence_type="controlled")
+    EvidenceFactory(evidence_type="anecdotal")
+    data = QueryDict("evidence_type=controlled")
+    ours = EvidenceFilterSet(data, Evidence.objects.all())
+    theirs = upstream(EvidenceFilterSet, data, Evidence.objects.all())
+    assert sorted(ours.qs.values_list("pk", flat=True)) == sorted(
+        theirs.qs.values_list("pk", flat=True)
+    )
