@@ -1,7 +1,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -80,6 +80,9 @@ FIELD_OF_CONSTRAINT_CODE = {
     "duplicate_pmid": "pmid",
     "retraction_without_date": "retraction_date",
 }
+
+
+SAMPLE_SIZE_MAX = 2**31 - 1
 
 
 class Design(models.TextChoices):
@@ -192,8 +195,12 @@ class Study(models.Model):
     population_detail = models.CharField(
         max_length=300, blank=True, help_text="e.g. treatment-resistant depression"
     )
+    # PostgreSQL's integer column ends at 2**31 - 1; SQLite would store more,
+    # and the API's schema could then no longer describe the study.
     sample_size = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(SAMPLE_SIZE_MAX)],
     )
     dose = models.CharField(max_length=10, choices=Dose.choices, blank=True)
     # The normalised title, for finding duplicates across exports that

@@ -5,9 +5,7 @@ from rest_framework.reverse import reverse
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
 
-from .models import EARLIEST_YEAR, Study, latest_publication_year
-
-SAMPLE_SIZE_MAX = 2**31 - 1
+from .models import EARLIEST_YEAR, SAMPLE_SIZE_MAX, Study, latest_publication_year
 
 
 class StudyLinksSerializer(serializers.Serializer):

@@ -135,3 +135,20 @@ def test_indirectness_reasons_must_be_a_list_of_known_reasons(curator_api):
         fields = {name.split(".")[0] for name in field_errors(response)}
         assert fields == {"indirectness_reasons"}
     assert Evidence.objects.get(pk=link.pk).indirectness_reasons == []
+
+
+@pytest.mark.parametrize("sample_size", [2**31, 10**12])
+def test_a_sample_size_beyond_the_schema_maximum_is_refused_on_every_database(
+    curator_api, api_client, sample_size
+):
+    # SQLite would store it, and the schema (maximum 2147483647) could no
+    # longer describe the study read back.
+    response = curator_api.post(
+        STUDIES, {"title": "A trial", "sample_size": sample_size}, format="json"
+    )
+    assert response.status_code == 400
+    assert error_codes(response) == {"sample_size": "max_value"}
+    assert not Study.objects.exists()
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    maximum = schema["components"]["schemas"]["Study"]["properties"]["sample_size"]
+    assert maximum["maximum"] == 2**31 - 1
