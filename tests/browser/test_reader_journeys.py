@@ -40,6 +40,11 @@ PAGES = {
     "studies": lambda: "/studies/",
     "study": first_study_url,
     "methods": lambda: "/methods/",
+    "search": lambda: "/search/?q=" + Claim.objects.published().first().topic,
+    "search without a match": lambda: "/search/?q=zzzqqq",
+    "claim version": lambda: claim_url() + "v/1/",
+    "report a problem": lambda: "/report/claim/" + DEPRESSION_CLAIM + "/",
+    "releases": lambda: "/releases/",
     "not found": lambda: "/no-such-page/",
 }
 STATUS = {"claims with a bad filter": 400, "claim filtered": 400, "not found": 404}
