@@ -12,13 +12,13 @@ from rest_framework.reverse import reverse
 from rest_framework.utils.urls import replace_query_param
 
 from core.api import StrictQueryParametersMixin
+from core.pagination import page_size_from
 
 from .feed import (
     PAGE_SIZE_DEFAULT,
     PAGE_SIZE_MAX,
     cursor_of,
     events_after,
-    page_size_of,
     pending_sequenced,
 )
 from .models import Action, Change, Kind
@@ -134,7 +134,11 @@ class ChangeFeedView(StrictQueryParametersMixin, GenericAPIView):
         return {"since", "page_size", "format"}
 
     def get(self, request, *args, **kwargs):
-        size = page_size_of(request.query_params.get("page_size"))
+        size = page_size_from(
+            request.query_params.get("page_size"),
+            default=PAGE_SIZE_DEFAULT,
+            maximum=PAGE_SIZE_MAX,
+        )
         pending_sequenced()
         events, before = events_after(request.query_params.get("since"))
         page = list(events[: size + 1])

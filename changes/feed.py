@@ -20,10 +20,6 @@ SINCE_ERROR = (
 )
 PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 500
-PAGE_SIZE_ERROR = (
-    f"Give a whole number from 1 up (sizes over {PAGE_SIZE_MAX} are capped "
-    f"at {PAGE_SIZE_MAX})."
-)
 
 
 def cursor_of(event_id: int) -> str:
@@ -77,18 +73,6 @@ def events_after(since: str | None):
         .first()
     )
     return events.filter(time__gte=time), before or 0
-
-
-def page_size_of(value: str | None) -> int:
-    if value is None:
-        return PAGE_SIZE_DEFAULT
-    try:
-        size = int(value)
-    except ValueError:
-        size = 0
-    if size < 1:
-        raise ValidationError({"page_size": [PAGE_SIZE_ERROR]})
-    return min(size, PAGE_SIZE_MAX)
 
 
 def pending_sequenced():

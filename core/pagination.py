@@ -93,22 +93,36 @@ class CachedPagePaginator(CachedCountPaginator):
 
 
 PAGE_NUMBER_ERROR = "Give a whole number from 1 up, or “last”."
-PAGE_SIZE_ERROR = "Give a whole number from 1 up (sizes over 100 are capped at 100)."
 
 
-def page_size_of(paginator, request):
-    """``?page_size=``: a whole number from 1, capped at the maximum; anything
-    else is a 400 naming the parameter rather than silently the default."""
-    value = request.query_params.get(paginator.page_size_query_param)
+def page_size_from(value, *, default, maximum, parameter="page_size"):
+    """A page size given as ``value``: a whole number from 1, capped at
+    ``maximum``; anything else is a 400 naming ``parameter`` rather than
+    silently the default."""
     if value is None:
-        return paginator.page_size
+        return default
     try:
         size = int(value)
     except ValueError:
         size = 0
     if size < 1:
-        raise ValidationError({paginator.page_size_query_param: [PAGE_SIZE_ERROR]})
-    return min(size, paginator.max_page_size)
+        message = (
+            f"Give a whole number from 1 up (sizes over {maximum} are capped "
+            f"at {maximum})."
+        )
+        raise ValidationError({parameter: [message]})
+    return min(size, maximum)
+
+
+def page_size_of(paginator, request):
+    """``?page_size=`` of a list paginated by ``paginator``."""
+    parameter = paginator.page_size_query_param
+    return page_size_from(
+        request.query_params.get(parameter),
+        default=paginator.page_size,
+        maximum=paginator.max_page_size,
+        parameter=parameter,
+    )
 
 
 class CursorPagination(pagination.CursorPagination):

@@ -15,7 +15,7 @@ data would duplicate a stored object is a 409 with code ``duplicate``.
 
 drf-standardized-errors was considered: its format is its own (``type``,
 ``errors[].attr``), not RFC 9457, and its schema generation replaces our
-AutoSchema (config/schema.py); flattening DRF's error details is the few
+AutoSchema (core/schema.py); flattening DRF's error details is the few
 lines below.
 """
 

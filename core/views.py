@@ -96,9 +96,10 @@ def bad_request(request, exception):
 
 def permission_denied(request, exception):
     if wants_json(request):
-        return JsonResponse(
-            {"detail": str(exception) or "You do not have permission to do this."},
-            status=403,
+        return problem_response(
+            403,
+            code="permission_denied",
+            detail=str(exception) or "You do not have permission to do this.",
         )
     return defaults.permission_denied(request, exception)
 

@@ -2,9 +2,9 @@
 
 The full list groups links by direction (supports, contradicts, mixed); a
 reader asking "does it work?" needs first the few links that decide, which are
-the best-designed ones: controlled before self-report before anecdotes, and
-within a kind, randomised trials before other designs (the order of the
-verdict's tiers, evidence/verdict.py).
+the best-designed ones, in the order of the verdict's tiers
+(evidence/verdict.py): randomised trials, then other studies, then anecdotes
+and anecdotal designs; within a tier, controlled before self-report.
 """
 
 import re
@@ -22,11 +22,14 @@ FINDING_LINE_CHARS = 160
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])")
 
 
-def design_rank():
-    """0 for randomised trials, 2 for anecdotal designs, 1 for the rest."""
+def verdict_tier():
+    """The tier the verdict starts a link at (evidence/verdict.py
+    ``starting_level``), as a rank: 0 for randomised trials, 2 for anecdotes
+    and anecdotal designs, 1 for the rest."""
     return Case(
-        When(study__design__in=sorted(RANDOMISED_DESIGNS), then=Value(0)),
+        When(evidence_type=EvidenceType.ANECDOTAL, then=Value(2)),
         When(study__design__in=sorted(ANECDOTAL_DESIGNS), then=Value(2)),
+        When(study__design__in=sorted(RANDOMISED_DESIGNS), then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )
@@ -44,15 +47,15 @@ def type_rank():
 
 
 def best_evidence(claim, *, shown=BEST_EVIDENCE_SHOWN):
-    """The ``shown`` best-designed counted links of ``claim``, best first:
-    by kind of evidence, then design, then the larger and newer study."""
+    """The ``shown`` best-designed counted links of ``claim``, best first: by
+    the verdict's tier, then kind of evidence, then the larger and newer study."""
     return list(
         Evidence.objects.counted()
         .filter(claim=claim)
         .select_related("study")
         .order_by(
+            verdict_tier(),
             type_rank(),
-            design_rank(),
             F("study__sample_size").desc(nulls_last=True),
             F("study__year").desc(nulls_last=True),
             "-id",

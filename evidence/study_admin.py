@@ -1,5 +1,5 @@
 """What the study admin shows of evidence: the claims a study informs, as a
-read-only inline that evidence adds to the study admin (evidence/admin.py
+read-only inline that evidence adds to the study admin (evidence/admin/studies.py
 registers the study admin with it), since ``studies`` knows nothing of claims.
 """
 

@@ -80,7 +80,12 @@ def effect_sentence(link):
         return ""
     if effect.measure in RATIO_NAMES:
         name = RATIO_NAMES[effect.measure]
-        values = [math.exp(v) for v in (effect.estimate, effect.ci_low, effect.ci_high)]
+        try:
+            values = [
+                math.exp(v) for v in (effect.estimate, effect.ci_low, effect.ci_high)
+            ]
+        except OverflowError:  # a log ratio no real study reports
+            return ""
     else:
         name = MEASURE_NAMES.get(effect.measure, effect.measure)
         values = [effect.estimate, effect.ci_low, effect.ci_high]

@@ -14,6 +14,7 @@ from rest_framework.exceptions import APIException
 from studies.models import Study
 from studies.moderation import StudyStatus
 
+from .filters import is_claim_id
 from .models import Claim, Evidence, Status
 
 NO_REASON = "No reason was recorded."
@@ -55,7 +56,7 @@ class TombstoneMixin:
     def tombstone_lookup(self):
         model = self.get_queryset().model
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
-        if not str(value).isdigit():
+        if not is_claim_id(str(value)):  # ASCII digits that fit a key ("²" does not)
             return None
         return model.objects.filter(pk=int(value)).first()
 

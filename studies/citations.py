@@ -123,15 +123,27 @@ def bibtex_entry(study, *, key=None):
 
 
 def bibtex_entries(studies):
-    """BibTeX for ``studies``, keys made unique by a letter (ly2018a, ly2018b)."""
-    entries, seen = [], {}
+    """BibTeX for ``studies``, keys made unique by letters (ly2018, ly2018b,
+    … ly2018z, ly2018aa, …)."""
+    entries, used = [], set()
     for study in studies:
-        key = bibtex_key(study)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            key = f"{key}{chr(ord('a') + seen[key] - 1)}"
+        base = key = bibtex_key(study)
+        clash = 1
+        while key in used:
+            clash += 1
+            key = f"{base}{_letters(clash)}"
+        used.add(key)
         entries.append(bibtex_entry(study, key=key))
     return bibtexparser.write_string(bibtexparser.Library(entries))
+
+
+def _letters(number):
+    """1 → a, 26 → z, 27 → aa: a suffix made only of letters."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
 
 
 def bibtex(study, *, key=None):

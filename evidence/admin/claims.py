@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..admin_queue import AddedByMeFilter
 from ..models import Claim, Evidence
-from ..workflow import editor_only_fields, item_save_or_revise
+from ..workflow import editor_only_fields, is_editor, item_save_or_revise
 from .forms import EvidenceInlineForm, form_for_user
 from .links import EFFECT_FIELDSET
 from .moderated import ModeratedAdmin, save_report
@@ -155,9 +155,16 @@ class ClaimAdmin(ModeratedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        return readonly + editor_only_fields(
-            request.user, "claim", existing=obj is not None
-        )
+        readonly += editor_only_fields(request.user, "claim", existing=obj is not None)
+        if (
+            obj is not None
+            and obj.ever_published
+            and not is_editor(request.user, "claim")
+        ):
+            # A suggested revision holds field values, not relations: on work
+            # the public has seen, editors relate claims.
+            readonly.append("related_claims")
+        return readonly
 
     @admin.display(description="Verdict")
     def certainty_detail(self, obj):

@@ -23,17 +23,11 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..models import Claim, Evidence, Status
+from ..verdict import DOMAINS
 from ..workflow import status_change_check
 
 # The GRADE domains a curator usually judges once per study (risk of bias is
 # the study's; the others are kept per link and can be changed on each).
-GRADE_FIELDS = [
-    "risk_of_bias",
-    "imprecision",
-    "inconsistency",
-    "publication_bias",
-    "indirectness",
-]
 
 
 class LinkToClaimsForm(forms.Form):
@@ -56,7 +50,7 @@ class LinkToClaimsForm(forms.Form):
                 "invalid_choice": "Claim #%(value)s is not one you can link to.",
             },
         )
-        for name in ["evidence_type", "direction", "finding", *GRADE_FIELDS]:
+        for name in ["evidence_type", "direction", "finding", *DOMAINS]:
             self.fields[name] = Evidence._meta.get_field(name).formfield()
         self.fields["finding"].label = "Finding (note)"
         self.fields["finding"].widget.attrs["rows"] = 3
@@ -77,7 +71,7 @@ class LinkToClaimsForm(forms.Form):
         """
         values = {
             name: self.cleaned_data[name]
-            for name in ["evidence_type", "direction", "finding", *GRADE_FIELDS]
+            for name in ["evidence_type", "direction", "finding", *DOMAINS]
         }
         links, problems = [], []
         for claim in self.cleaned_data["claims"]:
