@@ -105,7 +105,8 @@ class Reader:
                 self.client.stats.fail(f"{path}: not CSV")
 
     def writers_objects(self):
-        # Anonymous readers see published links only; drafts answer 404.
+        # Anonymous readers see published links only; drafts answer 404, and
+        # links retracted or studies withdrawn by an editor 410.
         if self.rng.random() < 0.5:
             ids = self.ledger.study_ids()
             path = "/api/v1/studies/{}/"
@@ -113,4 +114,4 @@ class Reader:
             ids = self.ledger.link_ids()
             path = "/api/v1/evidence/{}/"
         if ids:
-            self.client.get(path.format(self.rng.choice(ids)), expect=(200, 404))
+            self.client.get(path.format(self.rng.choice(ids)), expect=(200, 404, 410))
