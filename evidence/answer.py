@@ -12,6 +12,7 @@ import re
 from django.db.models import Case, F, IntegerField, Value, When
 
 from .models import Evidence, EvidenceType
+from .models.links import evidence_type_rank
 from .verdict import ANECDOTAL_DESIGNS, RANDOMISED_DESIGNS
 
 # Links shown in the "best evidence" block.
@@ -35,17 +36,6 @@ def verdict_tier():
     )
 
 
-def type_rank():
-    return Case(
-        *(
-            When(evidence_type=etype, then=Value(position))
-            for position, etype in enumerate(EvidenceType.values)
-        ),
-        default=Value(len(EvidenceType.values)),
-        output_field=IntegerField(),
-    )
-
-
 def best_evidence(claim, *, shown=BEST_EVIDENCE_SHOWN):
     """The ``shown`` best-designed counted links of ``claim``, best first: by
     the verdict's tier, then kind of evidence, then the larger and newer study."""
@@ -55,7 +45,7 @@ def best_evidence(claim, *, shown=BEST_EVIDENCE_SHOWN):
         .select_related("study")
         .order_by(
             verdict_tier(),
-            type_rank(),
+            evidence_type_rank(),
             F("study__sample_size").desc(nulls_last=True),
             F("study__year").desc(nulls_last=True),
             "-id",

@@ -6,7 +6,7 @@ accepts or rejects them (see evidence/workflow.py)."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -90,14 +90,9 @@ class EvidenceQuerySet(models.QuerySet):
 
     def strongest_first(self):
         """These links ordered controlled, self-report, anecdotal, then newest study."""
-        rank = Case(
-            *(
-                When(evidence_type=etype, then=Value(position))
-                for position, etype in enumerate(EvidenceType.values)
-            ),
-            default=Value(len(EvidenceType.values)),
+        return self.order_by(
+            evidence_type_rank(), F("study__year").desc(nulls_last=True), "-id"
         )
-        return self.order_by(rank, F("study__year").desc(nulls_last=True), "-id")
 
     def profile_rows(self):
         """``(evidence_type, direction, n)`` rows of these links."""
@@ -110,6 +105,19 @@ class EvidenceQuerySet(models.QuerySet):
     def profile_counts(self):
         """A type × direction count table of these links."""
         return counts_from_rows(self.profile_rows())
+
+
+def evidence_type_rank():
+    """A link's evidence type as a rank for ordering: controlled 0,
+    self-report 1, anecdotal 2 (the vocabulary's order)."""
+    return Case(
+        *(
+            When(evidence_type=etype, then=Value(position))
+            for position, etype in enumerate(EvidenceType.values)
+        ),
+        default=Value(len(EvidenceType.values)),
+        output_field=IntegerField(),
+    )
 
 
 def _none_of(*names):
