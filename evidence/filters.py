@@ -223,9 +223,9 @@ class ClaimFilterSet(FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         conditions = {
-            lookup: self.form.cleaned_data[name]
+            lookup: self.cleaned_data[name]
             for name, lookup in LINK_CONDITIONS.items()
-            if self.form.cleaned_data.get(name)
+            if self.cleaned_data.get(name)
         }
         if conditions:
             links = Evidence.objects.published().filter(

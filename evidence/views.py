@@ -236,7 +236,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         links = self.filterset.queryset.none() if invalid else self.filterset.qs
         chosen = []
         if self.filterset.is_bound and not invalid:
-            chosen = self.filterset.form.cleaned_data.get("direction")
+            chosen = self.filterset.cleaned_data.get("direction")
         groups = []
         for direction in Direction:
             if chosen and direction not in chosen:

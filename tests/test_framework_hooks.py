@@ -8,11 +8,16 @@ import django_filters
 import pytest
 from django.http import QueryDict
 
-from evidence.filters import EvidenceFilterSet
+from evidence.filters import (
+    ClaimEvidenceFilterSet,
+    ClaimFilterSet,
+    EvidenceFilterSet,
+    StudyClaimFilterSet,
+)
 from evidence.models import Evidence
 from studies.filters import StudyFilterSet
 from studies.models import Study
-from tests.factories import EvidenceFactory, StudyFactory
+from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +72,62 @@ def test_filters_with_methods_run_on_the_filterset_copy():
     assert sorted(ours.qs.values_list("pk", flat=True)) == sorted(
         theirs.qs.values_list("pk", flat=True)
     )
+
+
+FILTERSETS = [
+    EvidenceFilterSet,
+    ClaimEvidenceFilterSet,
+    ClaimFilterSet,
+    StudyClaimFilterSet,
+]
+EQUIVALENCE_QUERIES = [
+    "",
+    "evidence_type=controlled&page=3",
+    "evidence_type=controlled&evidence_type=anecdotal&design=rct",
+    "evidence_type=nonsense",
+    "design=",
+    "year_min=2010&year_max=2020&ordering=-year",
+    "year_min=abc",
+    "ordering=bogus",
+    "updated_since=2026-12-01T00:00:00 01:00",
+    "updated_since=yesterday",
+    "claim=some-claim",
+    "claim=unknown-claim&study=999999",
+    "study=abc",
+    "q=amygdala&topic=mechanism&ordering=-strength_score",
+    "direction=supports&dose=micro&population=clinical",
+    "doi=10.1000/xyz&status=published",
+]
+
+
+def formed(filterset_class, data, queryset):
+    """The FilterSet validated through its form, as django-filter does."""
+    filterset = filterset_class(data, queryset)
+    filterset._given_values = None  # the cached fast path, switched off
+    return filterset
+
+
+@pytest.mark.parametrize("filterset_class", FILTERSETS, ids=lambda c: c.__name__)
+def test_fast_validation_matches_the_form(filterset_class):
+    """The parameters cleaned without a form give the form's verdict, errors
+    and filtered query, for every FilterSet and valid and invalid input."""
+    ClaimFactory(slug="some-claim")
+    model = filterset_class._meta.model
+    for query in EQUIVALENCE_QUERIES:
+        data = QueryDict(query)
+        fast = filterset_class(data, model.objects.all())
+        slow = formed(filterset_class, data, model.objects.all())
+        assert fast.is_valid() == slow.is_valid(), query
+        assert fast.errors == slow.errors, query
+        if slow.is_valid():
+            assert str(fast.qs.query) == str(slow.qs.query), query
+            assert fast.cleaned_data.keys() == slow.form.cleaned_data.keys()
+
+
+def test_fast_validation_builds_no_form_for_valid_parameters():
+    filterset = EvidenceFilterSet(
+        QueryDict("evidence_type=controlled&design=rct"), Evidence.objects.all()
+    )
+    assert filterset.is_valid()
+    filterset.qs  # noqa: B018
+    assert "_form" not in vars(filterset)
