@@ -35,7 +35,7 @@ import time
 import uuid
 from contextlib import nullcontext
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, transaction
 
 TABLE = "dataversion_dataversion"
 
@@ -75,9 +75,13 @@ def _stored():
     """The number in the table (one query), as a string for cache keys."""
     from .models import DataVersion
 
-    # Through the database router, like the data the caches hold.
-    values = list(DataVersion.objects.filter(pk=1).values_list("version", flat=True))
-    return str(values[0]) if values else "0"
+    # Through the database router, like the data the caches hold; plain SQL,
+    # as it runs on almost every request.
+    connection = connections[router.db_for_read(DataVersion)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT version FROM {TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    return str(row[0]) if row else "0"
 
 
 class _Transaction:

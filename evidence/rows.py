@@ -12,6 +12,7 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import get_script_prefix
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -128,6 +129,27 @@ class _Urls:
         self.study_html = html.split(self.PLACEHOLDER)
 
 
+_URLS_BY_ORIGIN: dict = {}
+
+
+def _urls(request):
+    """The URL templates of ``request``'s origin, reversed once per origin
+    (the hosts are few: ALLOWED_HOSTS)."""
+    if request is None:
+        return _Urls(None)
+    key = (
+        request.build_absolute_uri("/"),
+        get_script_prefix(),
+        getattr(request, "version", None),
+    )
+    urls = _URLS_BY_ORIGIN.get(key)
+    if urls is None:
+        if len(_URLS_BY_ORIGIN) > 100:
+            _URLS_BY_ORIGIN.clear()
+        urls = _URLS_BY_ORIGIN[key] = _Urls(request)
+    return urls
+
+
 def _column_value(field, column):
     """``row -> API value`` of a plain serializer field read from ``column``."""
     represent = field.to_representation
@@ -170,7 +192,7 @@ def _plan():
 def evidence_data(rows, request):
     """The API representation of evidence rows (dicts of :func:`evidence_columns`)."""
     study_plan, evidence_plan = _plan()
-    urls = _Urls(request)
+    urls = _urls(request)
     data = []
     for row in rows:
         study_id = row["study_id"]
