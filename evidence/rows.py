@@ -12,12 +12,11 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import get_script_prefix
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from accounts.models import public_name
 from core.nulls import BLANK_AS_NULL
+from core.reversing import PLACEHOLDER, api_url, page_url
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -109,45 +108,22 @@ def evidence_columns():
 
 
 class _Urls:
-    """Absolute URLs built from one reversed template per kind."""
-
-    PLACEHOLDER = "987654321"
+    """The URL templates of one origin (core/reversing.py)."""
 
     def __init__(self, request):
-        def template(name, **kwargs):
-            url = reverse(name, request=request, **kwargs)
-            return url.split(self.PLACEHOLDER) if kwargs else [url]
-
-        self.claim = template("api:claim-detail", args=[self.PLACEHOLDER])
-        self.evidence = template("api:evidence-detail", args=[self.PLACEHOLDER])
-        self.study = template("api:study-detail", args=[self.PLACEHOLDER])
-        evidence_list = template("api:evidence-list")[0]
-        self.study_evidence = evidence_list + "?study="
-        html = Study(pk=int(self.PLACEHOLDER)).get_absolute_url()
-        if request is not None:
-            html = request.build_absolute_uri(html)
-        self.study_html = html.split(self.PLACEHOLDER)
-
-
-_URLS_BY_ORIGIN: dict = {}
-
-
-def _urls(request):
-    """The URL templates of ``request``'s origin, reversed once per origin
-    (the hosts are few: ALLOWED_HOSTS)."""
-    if request is None:
-        return _Urls(None)
-    key = (
-        request.build_absolute_uri("/"),
-        get_script_prefix(),
-        getattr(request, "version", None),
-    )
-    urls = _URLS_BY_ORIGIN.get(key)
-    if urls is None:
-        if len(_URLS_BY_ORIGIN) > 100:
-            _URLS_BY_ORIGIN.clear()
-        urls = _URLS_BY_ORIGIN[key] = _Urls(request)
-    return urls
+        self.claim = api_url("api:claim-detail", request, PLACEHOLDER).split(
+            PLACEHOLDER
+        )
+        self.evidence = api_url("api:evidence-detail", request, PLACEHOLDER).split(
+            PLACEHOLDER
+        )
+        self.study = api_url("api:study-detail", request, PLACEHOLDER).split(
+            PLACEHOLDER
+        )
+        self.study_evidence = api_url("api:evidence-list", request) + "?study="
+        self.study_html = page_url("studies:detail", request, PLACEHOLDER).split(
+            PLACEHOLDER
+        )
 
 
 def _column_value(field, column):
@@ -192,7 +168,7 @@ def _plan():
 def evidence_data(rows, request):
     """The API representation of evidence rows (dicts of :func:`evidence_columns`)."""
     study_plan, evidence_plan = _plan()
-    urls = _urls(request)
+    urls = _Urls(request)
     data = []
     for row in rows:
         study_id = row["study_id"]

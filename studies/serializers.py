@@ -1,9 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
+from core.reversing import api_url, page_url
 
 from .models import EARLIEST_YEAR, SAMPLE_SIZE_MAX, Study, latest_publication_year
 
@@ -19,12 +19,9 @@ class StudyLinksSerializer(serializers.Serializer):
 
 def study_links(study, request):
     return {
-        "self": reverse("api:study-detail", args=[study.pk], request=request),
-        "html": request.build_absolute_uri(study.get_absolute_url())
-        if request
-        else study.get_absolute_url(),
-        "evidence": reverse("api:evidence-list", request=request)
-        + f"?study={study.pk}",
+        "self": api_url("api:study-detail", request, study.pk),
+        "html": page_url("studies:detail", request, study.pk),
+        "evidence": api_url("api:evidence-list", request) + f"?study={study.pk}",
         "source": study.source_url,
     }
 
@@ -81,10 +78,8 @@ class StudyClaimSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.URLField)
     def get_link(self, evidence):
-        return reverse(
-            "api:claim-detail",
-            args=[evidence.claim.slug],
-            request=self.context.get("request"),
+        return api_url(
+            "api:claim-detail", self.context.get("request"), evidence.claim.slug
         )
 
 

@@ -36,9 +36,18 @@ class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     filterset_class = StudyClaimFilterSet
 
     def get_queryset(self):
+        # Only what StudyClaimSerializer shows: a claim row also holds its
+        # whole stored profile and meta-analyses.
         links = (
             Evidence.objects.published()
             .select_related("claim")
+            .only(
+                "study_id",
+                "evidence_type",
+                "direction",
+                "claim__slug",
+                "claim__statement",
+            )
             .order_by("claim__statement")
         )
         return (

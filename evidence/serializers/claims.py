@@ -3,10 +3,10 @@
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
+from core.reversing import api_url, page_url
 
 from ..models import (
     Claim,
@@ -150,18 +150,12 @@ class ClaimSerializer(
     @extend_schema_field(ClaimLinksSerializer)
     def get_links(self, claim):
         request = self.context.get("request")
-        html = claim.get_absolute_url()
         return {
-            "self": reverse("api:claim-detail", args=[claim.slug], request=request),
-            "html": request.build_absolute_uri(html) if request else html,
-            "evidence": reverse("api:evidence-list", request=request)
-            + f"?claim={claim.slug}",
-            "versions": reverse(
-                "api:claim-versions", args=[claim.slug], request=request
-            ),
-            "statement": reverse(
-                "api:claim-statement", args=[claim.slug], request=request
-            ),
+            "self": api_url("api:claim-detail", request, claim.slug),
+            "html": page_url("evidence:claim-detail", request, claim.slug),
+            "evidence": api_url("api:evidence-list", request) + f"?claim={claim.slug}",
+            "versions": api_url("api:claim-versions", request, claim.slug),
+            "statement": api_url("api:claim-statement", request, claim.slug),
         }
 
 

@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
+from core.reversing import api_url
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -129,19 +129,13 @@ class EvidenceSerializer(
     def get_links(self, evidence):
         request = self.context.get("request")
         return {
-            "self": reverse("api:evidence-detail", args=[evidence.pk], request=request),
-            "claim": reverse(
-                "api:claim-detail", args=[evidence.claim.slug], request=request
-            ),
-            "study": reverse(
-                "api:study-detail", args=[evidence.study_id], request=request
-            ),
+            "self": api_url("api:evidence-detail", request, evidence.pk),
+            "claim": api_url("api:claim-detail", request, evidence.claim.slug),
+            "study": api_url("api:study-detail", request, evidence.study_id),
         }
 
     @extend_schema_field(serializers.URLField)
     def get_claim_link(self, evidence):
-        return reverse(
-            "api:claim-detail",
-            args=[evidence.claim.slug],
-            request=self.context.get("request"),
+        return api_url(
+            "api:claim-detail", self.context.get("request"), evidence.claim.slug
         )
