@@ -23,11 +23,14 @@ _MAX_TEMPLATES = 1000  # origins are few (ALLOWED_HOSTS); a bound all the same
 def _origin(request):
     if request is None:
         return None, get_script_prefix()
-    return (
-        request.build_absolute_uri("/"),
-        get_script_prefix(),
-        getattr(request, "version", None),
-    )
+    origin = getattr(request, "_reversing_origin", None)
+    if origin is None:
+        origin = request._reversing_origin = (
+            request.build_absolute_uri("/"),
+            get_script_prefix(),
+            getattr(request, "version", None),
+        )
+    return origin
 
 
 def _template(viewname, request, api, with_argument):

@@ -167,6 +167,8 @@ class StudySerializer(
         fields["sample_size"].max_value = SAMPLE_SIZE_MAX
         return fields
 
+    _claim_serializer = None
+
     @extend_schema_field(StudyLinksSerializer)
     def get_links(self, study):
         return study_links(study, self.context.get("request"))
@@ -176,4 +178,8 @@ class StudySerializer(
         links = getattr(study, "published_links", None)
         if links is None:
             links = study.evidence.published().select_related("claim")
-        return StudyClaimSerializer(links, many=True, context=self.context).data
+        # One serializer for the claims of every study of the page: building
+        # one per study deep-copied its fields each time.
+        if self._claim_serializer is None:
+            self._claim_serializer = StudyClaimSerializer(context=self.context)
+        return [self._claim_serializer.to_representation(link) for link in links]
