@@ -312,7 +312,395 @@ def evidence_list(environ, params, host):
     return paginated(environ, host, count, page, size, results)
 
 
-ROUTES = {"/api/v1/evidence/": evidence_list}
+# --- The claims list ----------------------------------------------------------
+
+CLAIM_QUERY = """
+SELECT id, slug, statement, description, topic, status, review_comment,
+       retraction_reason, verdict_direction, verdict_text, certainty,
+       certainty_computed, verdict_direction_computed, certainty_steps::text,
+       direction_override, certainty_override, certainty_override_reason,
+       profile_counts::text, strength_score, strength, effect_favours_claim,
+       meta_analyses::text, version, created, updated
+FROM evidence_claim
+WHERE status = 'published' {where}
+ORDER BY {order}
+LIMIT %s OFFSET %s
+"""
+CLAIM_COUNT = "SELECT count(*) FROM evidence_claim WHERE status = 'published' {where}"
+CLAIM_ORDERINGS = {
+    "statement": "statement",
+    "certainty": "certainty_rank",
+    "strength": "strength_score",
+    "evidence_count": "evidence_count",
+    "updated": "updated",
+}
+EVIDENCE_TYPES = ("controlled", "self_report", "anecdotal")
+DIRECTIONS = ("supports", "contradicts", "mixed")
+TYPE_LABELS = {
+    "controlled": "Controlled",
+    "self_report": "Self-report",
+    "anecdotal": "Anecdotal",
+}
+TYPE_WEIGHTS = {"controlled": 1.0, "self_report": 0.25, "anecdotal": 0.05}
+TYPE_CEILINGS = {"controlled": 100, "self_report": 50, "anecdotal": 20}
+STRENGTH_BANDS = (
+    (60, "strong", "Strong support"),
+    (35, "moderate", "Moderate support"),
+    (10, "weak", "Weak support"),
+    (-9, "inconclusive", "Inconclusive"),
+    (-34, "weak_against", "Weak evidence against"),
+    (-59, "moderate_against", "Moderate evidence against"),
+    (-100, "strong_against", "Strong evidence against"),
+)
+STRENGTH_LABELS = {"none": "No evidence", **{k: v for _, k, v in STRENGTH_BANDS}}
+WEIGHTS_IN_WORDS = "a controlled link weighs 1, self-report 0.25, anecdotal 0.05"
+POOLED_FIELDS = (
+    "measure", "k", "participants", "estimate", "se", "ci_low", "ci_high", "tau2",
+    "i2", "q", "q_df", "q_p", "prediction_low", "prediction_high", "method",
+)  # fmt: skip
+
+
+def _weight(value):
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def evidence_summary(stored_counts, stored_score, stored_strength):
+    """A claim's evidence summary from its stored counts, as evidence/profile.py
+    words it on every read."""
+    table = {etype: dict.fromkeys(DIRECTIONS, 0) for etype in EVIDENCE_TYPES}
+    for etype, row in (stored_counts or {}).items():
+        for direction, number in (row or {}).items():
+            if etype in table and direction in table[etype]:
+                table[etype][direction] = int(number or 0)
+    by_type = {etype: sum(table[etype].values()) for etype in EVIDENCE_TYPES}
+    by_direction = {
+        direction: sum(table[etype][direction] for etype in EVIDENCE_TYPES)
+        for direction in DIRECTIONS
+    }
+    total = sum(by_type.values())
+    if total == 0:
+        strength, label, contested = "none", "No evidence", False
+        reasons = ["No published evidence is linked to this claim yet."]
+    else:
+        weight_for = weight_against = 0.0
+        for etype, row in table.items():
+            weight = TYPE_WEIGHTS[etype]
+            weight_for += weight * (row["supports"] + row["mixed"] / 2)
+            weight_against += weight * (row["contradicts"] + row["mixed"] / 2)
+        weight_all = weight_for + weight_against
+        balance = (weight_for - weight_against) / weight_all
+        confidence = weight_all / (weight_all + 2.0)
+        raw_score = 100 * balance * confidence
+        winning = "supports" if balance >= 0 else "contradicts"
+        best = next(
+            (
+                etype
+                for etype in EVIDENCE_TYPES
+                if table[etype][winning] + table[etype]["mixed"] > 0
+            ),
+            EVIDENCE_TYPES[-1],
+        )
+        ceiling = TYPE_CEILINGS[best]
+        score = round(max(-ceiling, min(ceiling, raw_score)))
+        strength, label = next(
+            ((key, text) for bound, key, text in STRENGTH_BANDS if score >= bound),
+            STRENGTH_BANDS[-1][1:],
+        )
+        minority_share = min(weight_for, weight_against) / weight_all
+        contested = minority_share >= 0.25
+        plural = "published link" if total == 1 else "published links"
+        reasons = [
+            f"{total} {plural}: "
+            + ", ".join(
+                f"{by_type[etype]} {TYPE_LABELS[etype].lower()}"
+                for etype in EVIDENCE_TYPES
+                if by_type[etype]
+            )
+            + "."
+        ]
+        for etype in EVIDENCE_TYPES:
+            row = table[etype]
+            if by_type[etype]:
+                parts = [
+                    f"{row[direction]} {word}"
+                    for direction, word in (
+                        ("supports", "support"),
+                        ("contradicts", "contradict"),
+                        ("mixed", "mixed"),
+                    )
+                    if row[direction]
+                ]
+                reasons.append(f"{TYPE_LABELS[etype]} evidence: {', '.join(parts)}.")
+        reasons.append(
+            f"Weighted, {_weight(weight_for)} for and {_weight(weight_against)} "
+            f"against ({WEIGHTS_IN_WORDS}; a mixed finding counts half each way)."
+        )
+        if contested:
+            reasons.append(
+                f"{round(minority_share * 100)}% of the weighted evidence points the "
+                "other way, which pulls the strength towards zero."
+            )
+        if confidence < 0.5:
+            reasons.append(
+                "Little evidence in total, so even a one-sided balance gives a low "
+                "strength."
+            )
+        if abs(raw_score) > ceiling:
+            side = "supporting" if winning == "supports" else "contradicting"
+            reasons.append(
+                f"Capped at {ceiling}: the best evidence on the {side} side is "
+                f"{TYPE_LABELS[best].lower()}, which alone cannot make it stronger."
+            )
+    return {
+        "total": total,
+        "counts": table,
+        "by_type": by_type,
+        "by_direction": by_direction,
+        "strength": {
+            "key": stored_strength or strength,
+            "label": STRENGTH_LABELS.get(stored_strength, label),
+            "score": stored_score,
+            "contested": contested,
+            "reasons": reasons,
+        },
+    }
+
+
+def order_by(params, orderings, default):
+    """ORDER BY of ``?ordering=`` (the primary key last, as the app's
+    StableOrderingFilter), else the model's default."""
+    given = [
+        name
+        for value in params.get("ordering", [])
+        for name in value.split(",")
+        if name.strip()
+    ]
+    if not given:
+        return default
+    terms = []
+    for name in given:
+        column = orderings[name.lstrip("-")]
+        terms.append(f"{column} DESC" if name.startswith("-") else column)
+    return ", ".join([*terms, "id"])
+
+
+def claims_list(environ, params, host):
+    where, args = [], []
+    if "topic" in params:
+        where.append("topic = ANY(%s)")
+        args.append(params["topic"])
+    where_sql = "".join(f" AND {clause}" for clause in where)
+    order = order_by(params, CLAIM_ORDERINGS, "topic, statement")
+    page, size = page_of(params)
+    with cursor() as cur:
+        key = ("claims", where_sql, repr(args))
+        count = counted(cur, key, CLAIM_COUNT.format(where=where_sql), args)
+        cur.execute(
+            CLAIM_QUERY.format(where=where_sql, order=order),
+            [*args, size, (page - 1) * size],
+        )
+        rows = cur.fetchall()
+    api = f"{host}/api/v1/"
+    results = []
+    for (
+        pk, slug, statement, description, topic, status, review_comment,
+        retraction_reason, verdict_direction, verdict_text, certainty,
+        certainty_computed, direction_computed, steps, direction_override,
+        certainty_override, certainty_override_reason, counts, score, strength,
+        effect_favours_claim, meta_analyses, version, created, updated,
+    ) in rows:  # fmt: skip
+        results.append(
+            {
+                "id": pk,
+                "slug": slug,
+                "statement": statement,
+                "description": nullable(description),
+                "topic": topic,
+                "status": status,
+                "review_comment": nullable(review_comment),
+                "retraction_reason": nullable(retraction_reason),
+                "verdict": {
+                    "direction": verdict_direction,
+                    "certainty": certainty,
+                    "text": verdict_text,
+                },
+                "certainty": certainty,
+                "certainty_detail": {
+                    "computed": certainty_computed,
+                    "direction_computed": direction_computed,
+                    "steps": orjson.loads(steps),
+                    "override": {
+                        "level": certainty_override,
+                        "reason": certainty_override_reason,
+                    }
+                    if certainty_override
+                    else None,
+                },
+                "direction_override": nullable(direction_override),
+                "certainty_override": nullable(certainty_override),
+                "certainty_override_reason": nullable(certainty_override_reason),
+                "evidence_summary": evidence_summary(
+                    orjson.loads(counts), score, strength
+                ),
+                "effect_favours_claim": nullable(effect_favours_claim),
+                "meta_analyses": [
+                    {
+                        **{name: entry[name] for name in POOLED_FIELDS},
+                        "links": entry["links"],
+                    }
+                    for entry in orjson.loads(meta_analyses)
+                ],
+                "version": version,
+                "links": {
+                    "self": f"{api}claims/{slug}/",
+                    "html": f"{host}/claims/{slug}/",
+                    "evidence": f"{api}evidence/?claim={slug}",
+                    "versions": f"{api}claims/{slug}/versions/",
+                    "statement": f"{api}claims/{slug}/statement/",
+                },
+                "created": timestamp(created),
+                "updated": timestamp(updated),
+            }
+        )
+    return paginated(environ, host, count, page, size, results)
+
+
+# --- The studies list ---------------------------------------------------------
+# ``?q=`` (the stemmed full-text search of studies/search.py) is not
+# reproduced: the baseline serves the plain list and ``design``.
+
+STUDY_QUERY = """
+SELECT id, title, authors::text, authors_et_al, year, journal, volume, issue,
+       pages, doi, pmid, url, abstract, design, design_detail, population,
+       population_detail, sample_size, dose, retracted, retraction_date,
+       retraction_url, status, review_comment, withdrawal_reason,
+       ever_published, entry_method, entry_source, created, updated
+FROM studies_study
+WHERE status = 'published' {where}
+ORDER BY year DESC, title
+LIMIT %s OFFSET %s
+"""
+STUDY_COUNT = "SELECT count(*) FROM studies_study WHERE status = 'published' {where}"
+# The published links of a page's studies, as each study's ``claims``.
+STUDY_CLAIMS = """
+SELECT e.study_id, c.slug, c.statement, e.evidence_type, e.direction, e.id
+FROM evidence_evidence e
+JOIN evidence_claim c ON c.id = e.claim_id
+JOIN studies_study s ON s.id = e.study_id
+WHERE e.study_id = ANY(%s) AND e.status = 'published'
+  AND c.status = 'published' AND s.status = 'published'
+ORDER BY c.statement
+"""
+
+
+def authors_display(authors, et_al):
+    if not authors:
+        return ""
+    if len(authors) > 3:
+        return f"{authors[0]}, {authors[1]}, et al."
+    shown = ", ".join(authors)
+    return f"{shown}, et al." if et_al else shown
+
+
+def studies_list(environ, params, host):
+    where, args = [], []
+    if "design" in params:
+        where.append("design = ANY(%s)")
+        args.append(params["design"])
+    where_sql = "".join(f" AND {clause}" for clause in where)
+    page, size = page_of(params)
+    with cursor() as cur:
+        key = ("studies", where_sql, repr(args))
+        count = counted(cur, key, STUDY_COUNT.format(where=where_sql), args)
+        cur.execute(
+            STUDY_QUERY.format(where=where_sql), [*args, size, (page - 1) * size]
+        )
+        rows = cur.fetchall()
+        claims = {row[0]: [] for row in rows}
+        if claims:
+            cur.execute(STUDY_CLAIMS, [list(claims)])
+            api = f"{host}/api/v1/"
+            for study_id, slug, statement, etype, direction, link_id in cur:
+                claims[study_id].append(
+                    {
+                        "claim": slug,
+                        "statement": statement,
+                        "evidence_type": etype,
+                        "direction": direction,
+                        "evidence_id": link_id,
+                        "link": f"{api}claims/{slug}/",
+                    }
+                )
+    api = f"{host}/api/v1/"
+    results = []
+    for (
+        pk, title, authors, et_al, year, journal, volume, issue, pages, doi, pmid,
+        url, abstract, design, design_detail, population, population_detail,
+        sample_size, dose, retracted, retraction_date, retraction_url, status,
+        review_comment, withdrawal_reason, ever_published, entry_method,
+        entry_source, created, updated,
+    ) in rows:  # fmt: skip
+        authors = orjson.loads(authors)
+        source = (
+            f"https://doi.org/{doi}"
+            if doi
+            else f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+            if pmid
+            else url
+        )
+        results.append(
+            {
+                "id": pk,
+                "title": title,
+                "authors": authors,
+                "authors_et_al": et_al,
+                "authors_display": authors_display(authors, et_al),
+                "citation": citation(title, authors, et_al, year, journal),
+                "year": year,
+                "journal": nullable(journal),
+                "volume": nullable(volume),
+                "issue": nullable(issue),
+                "pages": nullable(pages),
+                "doi": nullable(doi),
+                "pmid": nullable(pmid),
+                "url": nullable(url),
+                "abstract": nullable(abstract),
+                "design": nullable(design),
+                "design_detail": nullable(design_detail),
+                "population": nullable(population),
+                "population_detail": nullable(population_detail),
+                "sample_size": sample_size,
+                "dose": nullable(dose),
+                "retracted": retracted,
+                "retraction_date": retraction_date.isoformat()
+                if retraction_date
+                else None,
+                "retraction_url": nullable(retraction_url),
+                "status": status,
+                "review_comment": nullable(review_comment),
+                "withdrawal_reason": nullable(withdrawal_reason),
+                "ever_published": ever_published,
+                "entry_method": entry_method,
+                "entry_source": nullable(entry_source),
+                "created": timestamp(created),
+                "updated": timestamp(updated),
+                "links": {
+                    "self": f"{api}studies/{pk}/",
+                    "html": f"{host}/studies/{pk}/",
+                    "evidence": f"{api}evidence/?study={pk}",
+                    "source": source,
+                },
+                "claims": claims[pk],
+            }
+        )
+    return paginated(environ, host, count, page, size, results)
+
+
+ROUTES = {
+    "/api/v1/evidence/": evidence_list,
+    "/api/v1/claims/": claims_list,
+    "/api/v1/studies/": studies_list,
+}
 
 
 def application(environ, start_response):

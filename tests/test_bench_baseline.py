@@ -246,3 +246,37 @@ def test_the_baseline_answers_the_evidence_list_as_the_app(api_client, baseline,
     }
     assert any(item["study_brief"]["retracted"] for item in items)
     assert {"self", "claim", "study"} == set(items[0]["links"])
+
+
+CLAIM_URLS = [
+    "/api/v1/claims/",
+    "/api/v1/claims/?page_size=100",
+    "/api/v1/claims/?page_size=2",
+    "/api/v1/claims/?page_size=2&page=2",
+    "/api/v1/claims/?page_size=2&page=3",  # the last page
+    "/api/v1/claims/?ordering=-strength",
+    "/api/v1/claims/?ordering=-strength&page_size=2&page=2",
+    "/api/v1/claims/?ordering=statement&page_size=3",
+    "/api/v1/claims/?topic=effect",
+    "/api/v1/claims/?topic=risk&page_size=1&page=1",
+    "/api/v1/claims/?topic=risk&topic=mechanism&ordering=-evidence_count",
+]
+STUDY_URLS = [
+    "/api/v1/studies/",
+    "/api/v1/studies/?page=2",  # the last page
+    "/api/v1/studies/?page_size=100",
+    "/api/v1/studies/?design=rct",
+    "/api/v1/studies/?design=rct&design=survey&page_size=5&page=2",
+    "/api/v1/studies/?design=in_vitro",
+]
+
+
+def test_the_baseline_answers_the_claims_and_studies_lists_as_the_app(
+    api_client, baseline, atlas
+):
+    claims = api_client.get("/api/v1/claims/").json()["results"]
+    assert len(claims) == 5
+    assert any(claim["meta_analyses"] for claim in claims)
+    assert any(claim["evidence_summary"]["strength"]["contested"] for claim in claims)
+    for url in [*CLAIM_URLS, *STUDY_URLS]:
+        assert_same(api_client, baseline, url)
