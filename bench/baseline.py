@@ -16,6 +16,7 @@ arithmetic the app uses; everything else is written out here.
 """
 
 import os
+import threading
 from urllib.parse import parse_qs, urlencode
 
 import orjson
@@ -34,7 +35,8 @@ from evidence.meta_analysis import (
 DSN = os.environ.get(
     "BASELINE_DSN", "dbname=atlas_perf_bench host=127.0.0.1 user=postgres"
 )
-_connection = None
+_connection = None  # a test's own connection, else one per thread
+_local = threading.local()
 _counts = {}
 
 UNNAMED_CURATOR = "Evidence Atlas curator"
@@ -73,12 +75,18 @@ WHERE e.status = 'published' AND c.status = 'published'
 
 
 def cursor():
-    global _connection
-    if _connection is None or _connection.closed:
+    """A cursor on this thread's connection (gunicorn's gthread workers serve
+    several requests at once, as Django gives each thread its own
+    connection), or on ``_connection`` when a test sets it."""
+    if _connection is not None:
+        return _connection.cursor()
+    connection = getattr(_local, "connection", None)
+    if connection is None or connection.closed:
         # UTC, as Django's connections are: timestamps come back in it.
-        _connection = psycopg2.connect(DSN, options="-c TimeZone=UTC")
-        _connection.autocommit = True
-    return _connection.cursor()
+        connection = psycopg2.connect(DSN, options="-c TimeZone=UTC")
+        connection.autocommit = True
+        _local.connection = connection
+    return connection.cursor()
 
 
 def nullable(value):
@@ -704,6 +712,9 @@ ROUTES = {
 
 
 def application(environ, start_response):
+    if environ["PATH_INFO"] == "/healthz":  # the harness waits for it
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"ok"]
     handler = ROUTES.get(environ["PATH_INFO"])
     if handler is None:
         start_response("404 Not Found", [("Content-Type", "text/plain")])
