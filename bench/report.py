@@ -12,6 +12,53 @@ ENDPOINTS = [
 ]
 
 
+def _cell(run):
+    return f"{run['rps']:g} ({run['p50_ms']:g} / {run['p99_ms']:g} ms)"
+
+
+def throughput_table(t):
+    """The wrk table: each list and page size, the app against the baseline."""
+    lines = [
+        f"Throughput: wrk, closed loop, {t['threads']} threads, {t['connections']} "
+        f"connections, {t['seconds']} s each after {t['warmup_seconds']} s of "
+        "warm-up; app and baseline in the same minutes. Cells: req/s (p50 / p99 "
+        "latency).",
+        "",
+        "| list | page size | baseline | app, no response cache | app ÷ baseline "
+        "| app, response cache warm | cached ÷ baseline | errors (app / baseline) "
+        "| same body |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in t["lists"]:
+        cached = row.get("app_response_cache")
+        lines.append(
+            f"| {row['name']} | {row['page_size']} | {_cell(row['baseline'])} | "
+            f"{_cell(row['app'])} | {100 * row['ratio']:.0f}% | "
+            + (
+                f"{_cell(cached)} | {100 * row['cached_ratio']:.0f}% | "
+                if cached
+                else " | | "
+            )
+            + f"{row['app']['errors']} / {row['baseline']['errors']} | "
+            f"{'yes' if row.get('same_body') else 'NO'} |"
+        )
+    return lines
+
+
+def evidence_rates(size):
+    """The evidence list at 20 a page: ``{server: req/s}``."""
+    row = next(
+        row
+        for row in size["throughput"]["lists"]
+        if row["name"] == "evidence list" and row["page_size"] == 20
+    )
+    return {
+        key: row[key]["rps"]
+        for key in ("baseline", "app", "app_response_cache")
+        if key in row
+    }
+
+
 def markdown(report):
     m = report["machine"]
     lines = [
@@ -51,20 +98,10 @@ def markdown(report):
         lines.append(
             f"| API evidence list, cursor (queries only) | | | | | | | {q['first']} / {q['later']} |"
         )
-        t = size["throughput"]
-        app, base, cached = t["app"], t["baseline"], t["app_response_cache"]
         e = size["csv_export"]
         q = size["queries"]["CSV export"]
+        lines += ["", *throughput_table(size["throughput"]), ""]
         lines += [
-            "",
-            "Evidence list throughput, 4 users without waiting:",
-            "",
-            "| server | req/s | p50 ms | p95 ms | errors | share of baseline |",
-            "|---|---:|---:|---:|---:|---:|",
-            f"| raw psycopg + orjson baseline | {base['rps']:g} | {base['p50_ms']:g} | {base['p95_ms']:g} | {base['errors']} | 100% |",
-            f"| app, no response cache | {app['rps']:g} | {app['p50_ms']:g} | {app['p95_ms']:g} | {app['errors']} | {100 * app['rps'] / base['rps']:.0f}% |",
-            f"| app, response cache warm | {cached['rps']:g} | {cached['p50_ms']:g} | {cached['p95_ms']:g} | {cached['errors']} | {100 * cached['rps'] / base['rps']:.0f}% |",
-            "",
             f"CSV export: {e['rows']:,} rows ({e['megabytes']} MB) in {e['seconds']} s "
             f"({e['rows_per_second']:,} rows/s), {q['later']} queries; worker RSS "
             f"{e['worker_rss_before_mib']} → peak {e['worker_rss_peak_mib']} MiB "
@@ -118,11 +155,11 @@ def plot(report, path):
         ("app", "app, no response cache"),
         ("app_response_cache", "app, response cache warm"),
     ]:
-        values = [size["throughput"][key]["rps"] for size in report["sizes"]]
+        values = [evidence_rates(size).get(key) for size in report["sizes"]]
         right.plot(sizes, values, marker="o", label=label)
     right.set(
         xscale="log", xlabel="evidence links", ylabel="requests/s",
-        title="Evidence list throughput, 4 users, no wait",
+        title="Evidence list throughput (20 a page), wrk, 4 connections",
     )  # fmt: skip
     right.set_ylim(bottom=0)
     right.legend(fontsize=8)

@@ -157,6 +157,89 @@ def locust(host, mix, users, seconds, targets, name, exclude_tags=()):
     return stats
 
 
+WRK = "/usr/bin/wrk"
+WRK_THREADS, WRK_CONNECTIONS, WRK_WARMUP = 2, 4, 3
+# The lists measured for throughput, each at 20 and 100 rows a page.
+THROUGHPUT_LISTS = [
+    ("evidence list", "/api/v1/evidence/?evidence_type=controlled&page=3"),
+    ("claims list", "/api/v1/claims/?page=1"),
+    ("studies list", "/api/v1/studies/?page=1"),
+]
+PAGE_SIZES = (20, 100)
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _milliseconds(text):
+    for unit in ("us", "ms", "s", "m"):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * _UNITS[unit]
+    return float(text) * 1000.0
+
+
+def parse_wrk(output):
+    """req/s, latency percentiles (ms), requests and errors from wrk's
+    ``--latency`` output."""
+    result = {"errors": 0}
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rps"] = round(float(words[1]), 1)
+        elif "requests in" in line:
+            result["requests"] = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            result["errors"] += int(words[-1])
+        elif line.strip().startswith("Socket errors:"):
+            result["errors"] += sum(
+                int(part.split()[-1]) for part in line.split(":", 1)[1].split(",")
+            )
+        elif line.strip() == "Latency Distribution":
+            for row in lines[index + 1 : index + 5]:
+                percent, value = row.split()
+                result[f"p{percent.rstrip('%')}_ms"] = round(_milliseconds(value), 2)
+    return result
+
+
+def wrk(url, seconds):
+    """``url`` loaded by wrk, closed loop: 2 threads, 4 connections."""
+    output = subprocess.run(
+        [
+            WRK, f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s",
+            "--latency", url,
+        ],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return parse_wrk(output)
+
+
+def body(server, path):
+    """The JSON body of ``path``, with the server's address taken out."""
+    with urllib.request.urlopen(server.url + path, timeout=60) as response:
+        return response.read().replace(server.url.encode(), b"")
+
+
+def throughput(servers, seconds, lists=THROUGHPUT_LISTS):
+    """Each list at each page size, on each server in ``servers`` (name →
+    server, or None to skip), warmed for WRK_WARMUP s, then loaded for
+    ``seconds``: the app and the baseline one after the other, in the same
+    minutes."""
+    rows = []
+    for name, path in lists:
+        for size in PAGE_SIZES:
+            url = f"{path}&page_size={size}"
+            row = {"name": name, "page_size": size, "url": url}
+            live = {key: server for key, server in servers.items() if server}
+            if "app" in live and "baseline" in live:
+                # The baseline must answer what the app answers, or its
+                # figure means nothing (tests/test_bench_baseline.py).
+                row["same_body"] = body(live["app"], url) == body(live["baseline"], url)
+            for key, server in live.items():
+                wrk(server.url + url, WRK_WARMUP)
+                row[key] = wrk(server.url + url, seconds)
+            rows.append(row)
+    return rows
+
+
 def targets_for(database, path):
     claims = [
         row[0]
@@ -278,11 +361,15 @@ def run_size(evidence, args, database):
     flush_redis()
 
     app = serve("config.wsgi:application", env, f"app-{evidence}")
-    baseline = serve(
-        "bench.baseline:application",
-        {**env, "BASELINE_DSN": f"dbname={database} host=127.0.0.1 user=postgres"},
-        f"baseline-{evidence}",
-    )
+    try:
+        baseline = serve(
+            "bench.baseline:application",
+            {**env, "BASELINE_DSN": f"dbname={database} host=127.0.0.1 user=postgres"},
+            f"baseline-{evidence}",
+        )
+    except BaseException:
+        app.stop()
+        raise
     try:
         log("warm-up")
         locust(app.url, "readers", 50, 10, targets_path, f"warmup-{evidence}")
@@ -296,34 +383,41 @@ def run_size(evidence, args, database):
         log(f"CSV export ({csv_rows:,} rows)")
         export = csv_export(app, query)
         peak_rss = peak_rss_of(app)
-        log(f"throughput: 4 users, no wait, {args.throughput_duration} s each")
-        locust(app.url, "evidence", 4, 5, targets_path, f"warm-evidence-{evidence}")
-        app_rate = locust(
-            app.url, "evidence", 4, args.throughput_duration, targets_path,
-            f"evidence-{evidence}",
-        )  # fmt: skip
-        locust(baseline.url, "evidence", 4, 5, targets_path, f"warm-base-{evidence}")
-        base_rate = locust(
-            baseline.url, "evidence", 4, args.throughput_duration, targets_path,
-            f"baseline-{evidence}",
-        )  # fmt: skip
+        log(
+            f"throughput: wrk, {WRK_THREADS} threads, {WRK_CONNECTIONS} connections, "
+            f"{args.throughput_duration} s each after {WRK_WARMUP} s of warm-up"
+        )
+        rates = throughput({"app": app, "baseline": baseline}, args.throughput_duration)
+    except BaseException:
+        baseline.stop()
+        raise
     finally:
         app.stop()
+    flush_redis()
     cached_app = serve(
         "config.wsgi:application", app_env(database, True), f"cached-{evidence}"
     )
     try:
-        locust(
-            cached_app.url, "evidence", 4, 5, targets_path, f"warm-cached-{evidence}"
-        )
-        cached_rate = locust(
-            cached_app.url, "evidence", 4, args.throughput_duration, targets_path,
-            f"cached-{evidence}",
-        )  # fmt: skip
+        log("throughput: the app with its response cache warm, evidence list")
+        cached = {
+            (row["name"], row["page_size"]): row
+            for row in throughput(
+                {"app_response_cache": cached_app},
+                args.throughput_duration,
+                THROUGHPUT_LISTS[:1],
+            )
+        }
     finally:
         cached_app.stop()
         baseline.stop()
-    name = "API evidence list (type, design)"
+    for row in rates:
+        row["ratio"] = round(row["app"]["rps"] / row["baseline"]["rps"], 3)
+        warm = cached.get((row["name"], row["page_size"]))
+        if warm:
+            row["app_response_cache"] = warm["app_response_cache"]
+            row["cached_ratio"] = round(
+                warm["app_response_cache"]["rps"] / row["baseline"]["rps"], 3
+            )
     return {
         "evidence": evidence,
         "claims": claims,
@@ -335,9 +429,12 @@ def run_size(evidence, args, database):
         "worker_peak_rss_mib": round(peak_rss, 1),
         "csv_export": export,
         "throughput": {
-            "app": app_rate.get(name),
-            "baseline": base_rate.get(name),
-            "app_response_cache": cached_rate.get(name),
+            "tool": "wrk",
+            "threads": WRK_THREADS,
+            "connections": WRK_CONNECTIONS,
+            "warmup_seconds": WRK_WARMUP,
+            "seconds": args.throughput_duration,
+            "lists": rates,
         },
     }
 
@@ -348,7 +445,12 @@ def main():
     parser.add_argument(
         "--duration", type=int, default=60, help="seconds of the readers run"
     )
-    parser.add_argument("--throughput-duration", type=int, default=20)
+    parser.add_argument(
+        "--throughput-duration",
+        type=int,
+        default=10,
+        help="seconds of each wrk run (after 3 s of warm-up)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--database", default=os.environ.get("BENCH_DATABASE", "atlas_perf_bench")
