@@ -1,6 +1,8 @@
 from django.contrib.auth import authenticate
 from rest_framework import serializers
 
+from core.serializers import ModelSerializer
+
 from .models import ApiToken
 
 
@@ -42,7 +44,7 @@ class IssuedTokenSerializer(serializers.Serializer):
     )
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "created", "last_used", "expires"]

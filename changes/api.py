@@ -13,6 +13,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from core.api import StrictQueryParametersMixin
 from core.pagination import page_size_from
+from core.serializers import ModelSerializer
 
 from .feed import (
     PAGE_SIZE_DEFAULT,
@@ -31,7 +32,7 @@ DETAIL_ROUTE = {
 LOOKUP = {Kind.CLAIM: "slug", Kind.STUDY: "pk", Kind.EVIDENCE: "pk"}
 
 
-class ChangeSerializer(serializers.ModelSerializer):
+class ChangeSerializer(ModelSerializer):
     event = serializers.IntegerField(
         source="pk", help_text="The event's number: events are in this order."
     )

@@ -368,9 +368,7 @@ REST_FRAMEWORK = {
     ],
     # Anonymous users read; writes need the model permissions of the
     # Curators (add/change) or Editors (delete) group.
-    "DEFAULT_PERMISSION_CLASSES": [
-        "core.permissions.ModelPermissionsOrAnonReadOnly"
-    ],
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.ModelPermissionsOrAnonReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [

@@ -4,6 +4,7 @@ from rest_framework import serializers
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
 from core.reversing import api_url, page_url
+from core.serializers import ModelSerializer
 
 from .models import EARLIEST_YEAR, SAMPLE_SIZE_MAX, Study, latest_publication_year
 
@@ -26,7 +27,7 @@ def study_links(study, request):
     }
 
 
-class StudyBriefSerializer(BlankAsNullMixin, serializers.ModelSerializer):
+class StudyBriefSerializer(BlankAsNullMixin, ModelSerializer):
     """A study in brief, as embedded in evidence links."""
 
     citation = serializers.CharField(
@@ -83,9 +84,7 @@ class StudyClaimSerializer(serializers.Serializer):
         )
 
 
-class StudySerializer(
-    BlankAsNullMixin, ModelValidationMixin, serializers.ModelSerializer
-):
+class StudySerializer(BlankAsNullMixin, ModelValidationMixin, ModelSerializer):
     authors = serializers.ListField(
         child=serializers.CharField(max_length=200, allow_blank=False),
         max_length=500,

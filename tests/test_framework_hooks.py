@@ -131,3 +131,21 @@ def test_fast_validation_builds_no_form_for_valid_parameters():
     assert filterset.is_valid()
     filterset.qs  # noqa: B018
     assert "_form" not in vars(filterset)
+
+
+def test_api_times_are_utc_whatever_time_zone_is_active():
+    """The API's format ends in a literal Z: its times are UTC even where a
+    time zone is active, as DRF's own field gives them under UTC."""
+    import datetime
+
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from core.serializers import UTCDateTimeField
+
+    moment = datetime.datetime(2026, 12, 7, 23, 30, 5, 12, tzinfo=datetime.UTC)
+    with timezone.override("UTC"):
+        expected = serializers.DateTimeField().to_representation(moment)
+    with timezone.override("Pacific/Auckland"):
+        assert UTCDateTimeField().to_representation(moment) == expected
+    assert expected == "2026-12-07T23:30:05.000012Z"

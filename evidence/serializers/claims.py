@@ -7,6 +7,7 @@ from rest_framework import serializers
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
 from core.reversing import api_url, page_url
+from core.serializers import ModelSerializer
 
 from ..models import (
     Claim,
@@ -34,7 +35,7 @@ CLAIM_EVIDENCE_PREVIEW = 20
 
 
 class ClaimSerializer(
-    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, ModelSerializer
 ):
     slug = serializers.SlugField(
         max_length=120,

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from core.nulls import BlankAsNullMixin
+from core.serializers import ModelSerializer
 
 from ..models import (
     ClaimVersion,
@@ -16,7 +17,7 @@ from ..services import version_links
 from ..vocabulary import DIRECTIONS, EVIDENCE_TYPES
 
 
-class RevisionSerializer(BlankAsNullMixin, serializers.ModelSerializer):
+class RevisionSerializer(BlankAsNullMixin, ModelSerializer):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
@@ -69,7 +70,7 @@ class VersionLinkSerializer(serializers.Serializer):
     study_retracted = serializers.BooleanField()
 
 
-class ClaimVersionSerializer(BlankAsNullMixin, serializers.ModelSerializer):
+class ClaimVersionSerializer(BlankAsNullMixin, ModelSerializer):
     self = serializers.SerializerMethodField(
         help_text="This version in the API (its `links` are the evidence links)."
     )
@@ -148,7 +149,7 @@ class ClaimVersionDetailSerializer(ClaimVersionSerializer):
         return sorted(version_links(version).values(), key=lambda entry: entry["id"])
 
 
-class ReleaseSerializer(BlankAsNullMixin, serializers.ModelSerializer):
+class ReleaseSerializer(BlankAsNullMixin, ModelSerializer):
     self = serializers.SerializerMethodField(help_text="This release in the API.")
     download = serializers.SerializerMethodField()
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from core.api import ModelValidationMixin
 from core.nulls import BlankAsNullMixin
 from core.reversing import api_url
+from core.serializers import ModelSerializer
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -34,7 +35,7 @@ class EvidenceLinksSerializer(serializers.Serializer):
 
 
 class EvidenceSerializer(
-    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, serializers.ModelSerializer
+    BlankAsNullMixin, WorkflowMixin, ModelValidationMixin, ModelSerializer
 ):
     claim = serializers.SlugRelatedField(
         slug_field="slug",
