@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.fields import JSONField
 from core.model_errors import errors_moved_to_fields
 
 from .identifiers import (
@@ -151,7 +152,7 @@ class Study(models.Model):
     title = models.CharField(
         max_length=TITLE_MAX_LENGTH, validators=[validate_not_blank]
     )
-    authors = models.JSONField(
+    authors = JSONField(
         default=list,
         blank=True,
         help_text='Authors in order, each as "Surname Initials", e.g. "Ly C".',

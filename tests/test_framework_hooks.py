@@ -149,3 +149,22 @@ def test_api_times_are_utc_whatever_time_zone_is_active():
     with timezone.override("Pacific/Auckland"):
         assert UTCDateTimeField().to_representation(moment) == expected
     assert expected == "2026-12-07T23:30:05.000012Z"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ['["Ly C", "Greb AC"]', '{"a": [1, 2.5, null, true]}', '"text"', "18446744073709551616"],
+)
+def test_json_fields_decode_what_djangos_json_field_decodes(stored):
+    from django.db import connection, models
+
+    from core.fields import JSONField
+
+    assert JSONField().from_db_value(stored, None, connection) == (
+        models.JSONField().from_db_value(stored, None, connection)
+    )
+
+
+def test_study_authors_round_trip_through_the_database():
+    study = StudyFactory(authors=["Ly C", "Greb AC", "Ünal É"])
+    assert Study.objects.get(pk=study.pk).authors == ["Ly C", "Greb AC", "Ünal É"]

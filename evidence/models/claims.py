@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
+from core.fields import JSONField
 from core.model_errors import errors_moved_to_fields
 from studies.models import validate_not_blank
 
@@ -139,7 +140,7 @@ class Claim(models.Model):
     evidence_count = models.PositiveIntegerField(default=0, editable=False)
     strength_score = models.SmallIntegerField(default=0, editable=False)
     strength = models.CharField(max_length=20, default="none", editable=False)
-    profile_counts = models.JSONField(default=empty_counts, editable=False)
+    profile_counts = JSONField(default=empty_counts, editable=False)
     # The verdict (evidence/verdict.py): the computed direction and certainty
     # with the rule's steps, an editor's overrides with their one reason, and
     # the headline values and sentence readers see.
@@ -168,7 +169,7 @@ class Claim(models.Model):
         default=Certainty.VERY_LOW,
         editable=False,
     )
-    certainty_steps = models.JSONField(default=list, editable=False)
+    certainty_steps = JSONField(default=list, editable=False)
     certainty_override = models.CharField(
         max_length=20,
         choices=Certainty.choices,
@@ -196,7 +197,7 @@ class Claim(models.Model):
     # Random-effects meta-analyses of the counted links' effects, one per
     # measure shared by two or more links (evidence/synthesis.py), kept in
     # step by services.claim_refresh like the profile.
-    meta_analyses = models.JSONField(default=list, editable=False)
+    meta_analyses = JSONField(default=list, editable=False)
     version = models.PositiveIntegerField(
         default=0,
         editable=False,

@@ -10,6 +10,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.fields import JSONField
 from core.text import shortened
 from studies.models import validate_not_blank
 from studies.moderation import StudyStatus, study_visible_statuses
@@ -231,7 +232,7 @@ class Evidence(models.Model):
     indirectness = models.CharField(
         max_length=20, choices=DomainRating.choices, default=DomainRating.NOT_ASSESSED
     )
-    indirectness_reasons = models.JSONField(
+    indirectness_reasons = JSONField(
         default=list, blank=True, validators=[validate_indirectness_reasons]
     )
     imprecision = models.CharField(
@@ -440,8 +441,8 @@ class Revision(models.Model):
         blank=True,
         related_name="revisions",
     )
-    changes = models.JSONField(help_text="Field → proposed value.")
-    original = models.JSONField(
+    changes = JSONField(help_text="Field → proposed value.")
+    original = JSONField(
         help_text="Field → published value when the revision was proposed."
     )
     status = models.CharField(

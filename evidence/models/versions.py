@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.fields import JSONField
+
 from ..profile import (
     empty_counts,
     stored_profile,
@@ -43,7 +45,7 @@ class ClaimVersion(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     certainty = models.CharField(max_length=20, choices=Certainty.choices)
     certainty_computed = models.CharField(max_length=20, choices=Certainty.choices)
-    certainty_steps = models.JSONField(default=list)
+    certainty_steps = JSONField(default=list)
     certainty_override_reason = models.TextField(blank=True)
     verdict_direction = models.CharField(
         max_length=20,
@@ -54,17 +56,17 @@ class ClaimVersion(models.Model):
     verdict_text = models.TextField(blank=True)
     strength_score = models.SmallIntegerField(default=0)
     strength = models.CharField(max_length=20, blank=True)
-    profile_counts = models.JSONField(default=empty_counts)
+    profile_counts = JSONField(default=empty_counts)
     evidence_count = models.PositiveIntegerField(default=0)
-    links_snapshot = models.JSONField(
+    links_snapshot = JSONField(
         null=True,
         blank=True,
         help_text="All published links at this version (checkpoints only).",
     )
-    links_added = models.JSONField(default=list)
-    links_removed = models.JSONField(default=list)
-    links_changed = models.JSONField(default=list)
-    changes = models.JSONField(default=dict, help_text="Claim field → [before, after].")
+    links_added = JSONField(default=list)
+    links_removed = JSONField(default=list)
+    links_changed = JSONField(default=list)
+    changes = JSONField(default=dict, help_text="Claim field → [before, after].")
     summary = models.TextField(
         blank=True, help_text="What changed since the previous version, in words."
     )
@@ -107,7 +109,7 @@ class Release(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField("SHA-256 of the zip", max_length=64)
     licence = models.CharField(max_length=100)
-    counts = models.JSONField(default=dict)
+    counts = JSONField(default=dict)
     # The one change a release allows: withdrawn, with a note saying why and
     # which release replaces it (evidence.releases.release_withdraw).
     withdrawn = models.BooleanField(default=False)
