@@ -45,8 +45,10 @@ class EvidenceViewSet(TombstoneMixin, ModeratedWritesMixin, PublicReadViewSet):
             return super().list(request, *args, **kwargs)
         # Serialised from the rows of the page (evidence/rows.py): the
         # serializer's JSON, tests/evidence/test_rows.py holds them equal.
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(queryset.values(*rows.evidence_columns()))
+        queryset = self.filter_queryset(
+            rows.evidence_rows().visible_to(self.request.user)
+        )
+        page = self.paginate_queryset(queryset)
         return self.get_paginated_response(rows.evidence_data(page, request))
 
     def extra_create_fields(self):
