@@ -11,7 +11,6 @@ from core.serializers import ModelSerializer
 
 from ..models import (
     Claim,
-    Evidence,
 )
 from ..synthesis import public_meta_analyses
 from ..workflow import editor_only_fields, is_editor
@@ -176,8 +175,9 @@ class ClaimDetailSerializer(ClaimSerializer):
 
         request = self.context.get("request")
         preview = (
-            Evidence.objects.visible_to(getattr(request, "user", None))
+            rows.evidence_rows()
+            .visible_to(getattr(request, "user", None))
             .filter(claim=claim)
             .order_by("-created", "-id")[:CLAIM_EVIDENCE_PREVIEW]
         )
-        return rows.evidence_data(preview.values(*rows.evidence_columns()), request)
+        return rows.evidence_data(preview, request)
