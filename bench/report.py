@@ -45,6 +45,45 @@ def throughput_table(t):
     return lines
 
 
+def before_after_tables(size):
+    """The earlier checkout (``--before``) against this one, same data and
+    minutes: readers' latencies, then each list's throughput ÷ baseline."""
+    before = size["before"]
+    lines = [
+        "Before → after, readers (50 users): p50 / p95 / p99 ms.",
+        "",
+        "| endpoint | before | after | p95 after ÷ before |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in [*ENDPOINTS, "Aggregated"]:
+        a, b = before["readers"].get(name), size["readers"].get(name)
+        if a and b:
+            lines.append(
+                f"| {name} | {a['p50_ms']:g} / {a['p95_ms']:g} / {a['p99_ms']:g} | "
+                f"{b['p50_ms']:g} / {b['p95_ms']:g} / {b['p99_ms']:g} | "
+                f"{b['p95_ms'] / a['p95_ms']:.2f} |"
+            )
+    lines += [
+        "",
+        "Before → after, throughput (wrk as above): app req/s and app ÷ baseline.",
+        "",
+        "| list | page size | baseline | before | after |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    earlier = {(row["name"], row["page_size"]): row for row in before["throughput"]}
+    for row in size["throughput"]["lists"]:
+        old = earlier.get((row["name"], row["page_size"]))
+        if not old:
+            continue
+        base = row["baseline"]["rps"]
+        lines.append(
+            f"| {row['name']} | {row['page_size']} | {base:g} | "
+            f"{old['app']['rps']:g} ({100 * old['app']['rps'] / base:.0f}%) | "
+            f"{row['app']['rps']:g} ({100 * row['app']['rps'] / base:.0f}%) |"
+        )
+    return lines
+
+
 def evidence_rates(size):
     """The evidence list at 20 a page: ``{server: req/s}``."""
     row = next(
@@ -101,6 +140,8 @@ def markdown(report):
         e = size["csv_export"]
         q = size["queries"]["CSV export"]
         lines += ["", *throughput_table(size["throughput"]), ""]
+        if size.get("before"):
+            lines += [*before_after_tables(size), ""]
         lines += [
             f"CSV export: {e['rows']:,} rows ({e['megabytes']} MB) in {e['seconds']} s "
             f"({e['rows_per_second']:,} rows/s), {q['later']} queries; worker RSS "

@@ -75,12 +75,12 @@ def machine(database):
     }
 
 
-def app_env(database, response_cache):
+def app_env(database, response_cache, root=ROOT, name="app"):
     return production_env(
-        RAW / "app",
+        RAW / name,
         **NO_RATE_LIMITS,
         # bench/queries.py runs as a script and imports the settings.
-        PYTHONPATH=str(ROOT),
+        PYTHONPATH=str(root),
         # bench/queries.py counts queries with Django's test client.
         ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
@@ -89,10 +89,36 @@ def app_env(database, response_cache):
     )
 
 
-def serve(app, env, name):
-    """``app`` under gunicorn as gunicorn.conf.py configures it (2 workers
-    of 8 threads, as in production), ready."""
-    return Gunicorn(env, app=app, log_path=RAW / f"gunicorn-{name}.log").start()
+def serve(app, env, name, root=ROOT):
+    """``app`` (of the checkout at ``root``) under gunicorn as its
+    gunicorn.conf.py configures it (2 workers of 8 threads, as in
+    production), ready."""
+    return Gunicorn(
+        env, app=app, log_path=RAW / f"gunicorn-{name}.log", root=root
+    ).start()
+
+
+def before_run(evidence, args, database, targets_path):
+    """The earlier checkout (``--before``) on the same data, in the same
+    minutes: the readers and the throughput of its lists (the baseline's
+    are the current run's: the same JSON)."""
+    env = app_env(database, False, root=args.before, name="before")
+    flush_redis()
+    app = serve("config.wsgi:application", env, f"before-{evidence}", root=args.before)
+    try:
+        log("before: warm-up")
+        locust(app.url, "readers", 50, 10, targets_path, f"before-warmup-{evidence}")
+        load = Path("/proc/loadavg").read_text().split()[0]
+        log(f"before: readers, 50 users, {args.duration} s (load average {load})")
+        readers = locust(
+            app.url, "readers", 50, args.duration, targets_path,
+            f"before-readers-{evidence}",
+        )  # fmt: skip
+        log("before: throughput")
+        rates = throughput({"app": app}, args.throughput_duration)
+    finally:
+        app.stop()
+    return {"readers": readers, "load_average": load, "throughput": rates}
 
 
 def workers(server):
@@ -418,10 +444,12 @@ def run_size(evidence, args, database):
             row["cached_ratio"] = round(
                 warm["app_response_cache"]["rps"] / row["baseline"]["rps"], 3
             )
+    before = before_run(evidence, args, database, targets_path) if args.before else None
     return {
         "evidence": evidence,
         "claims": claims,
         "studies": studies,
+        "before": before,
         "generate_seconds": generated,
         "readers": readers,
         "load_average": {"before_readers": load_before, "after_readers": load_after},
@@ -456,6 +484,12 @@ def main():
         "--database", default=os.environ.get("BENCH_DATABASE", "atlas_perf_bench")
     )
     parser.add_argument("--output", default=str(RESULTS))
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="a checkout of an earlier version (git worktree add DIR COMMIT), "
+        "measured beside this one on the same data",
+    )
     args = parser.parse_args()
     if not args.database.startswith("atlas_perf"):
         parser.error("the benchmark database's name must start with atlas_perf")
@@ -468,6 +502,12 @@ def main():
         )
     env = app_env(args.database, False)
     manage(env, "collectstatic", "--noinput", "-v0")
+    if args.before:
+        args.before = args.before.resolve()
+        manage(
+            app_env(args.database, False, root=args.before, name="before"),
+            "collectstatic", "--noinput", "-v0", root=args.before,
+        )  # fmt: skip
     report = {
         "date": datetime.date.today().isoformat(),
         "machine": machine(args.database),

@@ -81,12 +81,12 @@ def local_env(**overrides):
     return env
 
 
-def manage(env, *arguments, capture=False, timeout=None):
-    """``manage.py ARGUMENTS`` in a subprocess with ``env``; its standard
-    output if asked (and then not shown)."""
+def manage(env, *arguments, capture=False, timeout=None, root=ROOT):
+    """``manage.py ARGUMENTS`` in a subprocess with ``env``, in the checkout
+    at ``root``; its standard output if asked (and then not shown)."""
     result = subprocess.run(
         [sys.executable, "manage.py", *arguments],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         check=True,
         # Errors go where the caller's go, also when the output is captured.
@@ -119,6 +119,7 @@ class Gunicorn:
         threads=None,
         log_path=None,
         app="config.wsgi:application",
+        root=ROOT,
     ):
         """``workers`` and ``threads`` as given, or as gunicorn.conf.py sets
         them (production's) when not; output to ``log_path``, or nowhere."""
@@ -128,6 +129,7 @@ class Gunicorn:
         self.threads = threads
         self.log_path = log_path
         self.app = app
+        self.root = root  # the checkout served (bench/run.py --before: another)
         self.process = None
 
     @property
@@ -144,7 +146,7 @@ class Gunicorn:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=log
+                command, cwd=self.root, env=self.env, stdout=log, stderr=log
             )
         finally:
             if self.log_path:
