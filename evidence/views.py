@@ -21,6 +21,7 @@ from .answer import best_evidence
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
 from .forms import SearchForm
+from .fragments import evidence_items_html
 from .models import (
     Claim,
     ClaimSlugAlias,
@@ -35,7 +36,7 @@ from .profile import TYPE_WEIGHTS
 from .search import fewer_words_suggestion, search_words, spelling_suggestion
 from .services import version_links
 from .templatetags.atlas import query_url
-from .timeline import claim_timeline
+from .timeline import claim_timeline_html
 from .tombstones import tombstone_reason
 from .verdict import (
     DOMAINS,
@@ -64,6 +65,7 @@ GROUP_HEADINGS = {
     Direction.CONTRADICTS: "Evidence that contradicts the claim",
     Direction.MIXED: "Mixed findings",
 }
+PAGE_PARAMS = {f"{direction}_page" for direction in Direction}
 GROUP_NOUNS = {
     Direction.SUPPORTS: "supporting evidence",
     Direction.CONTRADICTS: "contradicting evidence",
@@ -117,6 +119,7 @@ class EvidenceGroup:
     heading: str
     page_param: str
     page: Page
+    items_html: str
 
     @property
     def fragment(self):
@@ -237,18 +240,37 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         chosen = []
         if self.filterset.is_bound and not invalid:
             chosen = self.filterset.form.cleaned_data.get("direction")
+        # What decides a group's rows and order, besides its direction: the
+        # filters (every parameter but the groups' page numbers).
+        filters = sorted(
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in PAGE_PARAMS
+            for value in values
+        )
         groups = []
         for direction in Direction:
             if chosen and direction not in chosen:
                 continue
-            page_param = f"{direction}_page"
+            page_param = f"{direction}_page"  # one of PAGE_PARAMS
+            group_links = links.filter(direction=direction)
             paginator = CachedPagePaginator(
-                links.filter(direction=direction), self.evidence_per_page
+                group_links,
+                self.evidence_per_page,
+                key=None
+                if invalid
+                else repr((links.db, self.object.pk, str(direction), filters)),
             )
             number = None if invalid else self.request.GET.get(page_param)
             page = page_or_404(paginator, number, what=GROUP_NOUNS[direction])
             groups.append(
-                EvidenceGroup(direction, GROUP_HEADINGS[direction], page_param, page)
+                EvidenceGroup(
+                    direction,
+                    GROUP_HEADINGS[direction],
+                    page_param,
+                    page,
+                    evidence_items_html(page.object_list),
+                )
             )
         versions = list(
             self.object.versions.published().order_by("-number")[:VERSIONS_SHOWN]
@@ -264,7 +286,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             citation=claim_citation(self.object, latest, self.request)
             if latest
             else None,
-            timeline=claim_timeline(self.object.pk),
+            timeline_html=claim_timeline_html(self.object.pk),
             forests=claim_forests(self.object),
             filter=self.filterset,
             groups=groups,
