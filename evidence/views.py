@@ -17,7 +17,7 @@ from core.pagination import CachedPagePaginator
 from sitecontent.models import SiteIntro
 from studies.models import Population, Study
 
-from .answer import best_evidence
+from .answer import claim_best_evidence
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
 from .forms import SearchForm
@@ -277,7 +277,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         )
         latest = versions[0] if versions else None
         context.update(
-            best_evidence=best_evidence(self.object),
+            best_evidence=claim_best_evidence(self.object),
             related_claims=self.object.related_claims.published().order_by(
                 "topic", "statement"
             ),
