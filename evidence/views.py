@@ -273,7 +273,9 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
                 )
             )
         versions = list(
-            self.object.versions.published().order_by("-number")[:VERSIONS_SHOWN]
+            self.object.versions.published()
+            .for_list()
+            .order_by("-number")[:VERSIONS_SHOWN]
         )
         latest = versions[0] if versions else None
         context.update(
