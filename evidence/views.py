@@ -170,7 +170,9 @@ class ClaimAddressMixin:
 
     def dispatch(self, request, *args, **kwargs):
         slug = kwargs["slug"]
-        if not Claim.objects.filter(slug=slug).exists():
+        # The claim shown, found once (get_object returns it).
+        self.claim = self.get_queryset().filter(slug=slug).first()
+        if self.claim is None and not Claim.objects.filter(slug=slug).exists():
             alias = (
                 ClaimSlugAlias.objects.select_related("claim").filter(slug=slug).first()
             )
@@ -180,6 +182,11 @@ class ClaimAddressMixin:
                 )
                 return HttpResponsePermanentRedirect(path)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        if queryset is None and self.claim is not None:
+            return self.claim
+        return super().get_object(queryset)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
