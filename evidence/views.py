@@ -1,6 +1,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.http import (
     FileResponse,
@@ -14,6 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core.listing import FilteredListView, filters_invalid, page_or_404
 from core.pagination import CachedPagePaginator
+from dataversion import caching
 from sitecontent.models import SiteIntro
 from studies.models import Population, Study
 
@@ -279,10 +281,15 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
                     evidence_items_html(page.object_list),
                 )
             )
-        versions = list(
-            self.object.versions.published()
-            .for_list()
-            .order_by("-number")[:VERSIONS_SHOWN]
+        versions = caching.remember(
+            "claim-versions",
+            str(self.object.pk),
+            lambda: list(
+                self.object.versions.published()
+                .for_list()
+                .order_by("-number")[:VERSIONS_SHOWN]
+            ),
+            settings.COUNT_CACHE_SECONDS,
         )
         latest = versions[0] if versions else None
         context.update(

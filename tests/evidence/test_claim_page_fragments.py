@@ -108,3 +108,16 @@ def test_a_warm_claim_page_reads_no_evidence_rows(client):
         assert client.get(url).status_code == 200
     read = [q["sql"] for q in queries if 'FROM "evidence_evidence"' in q["sql"]]
     assert read == []
+
+
+def test_a_new_version_shows_at_once_in_the_list_of_versions(client):
+    claim = ClaimFactory(statement="First wording")
+    EvidenceFactory(claim=claim)
+    url = claim.get_absolute_url()
+    first = text(client.get(url))
+    assert "Version 1</a>" in first and "Version 2</a>" not in first
+    claim.statement = "Second wording"
+    claim.save()
+    second = text(client.get(url))
+    assert "Second wording" in second
+    assert "Version 2</a>" in second and "Version 1</a>" in second
