@@ -1,5 +1,7 @@
 """API pagination (its own module: DRF imports it from settings while loading)."""
 
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
@@ -68,8 +70,18 @@ class CachedPagePaginator(CachedCountPaginator):
     evidence type, then by their study's year): finding the rows of a page
     means sorting all the matching rows, tens of thousands for the largest
     claims. The ids of each page are cached; the rows themselves are always
-    read fresh, by id.
+    read fresh, by id, when first used (:class:`RowsById`).
+
+    ``key``, when given, stands for the query in the cache keys of the count
+    and of the pages (it must name everything that decides the rows and
+    their order): cheaper than compiling the query's SQL for each.
     """
+
+    def __init__(self, object_list, per_page, *, key=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.key = key
+        if key is not None:
+            self.count_key = repr(("count", key))
 
     def page(self, number):
         number = self.validate_number(number)
@@ -78,18 +90,49 @@ class CachedPagePaginator(CachedCountPaginator):
         if top + self.orphans >= self.count:
             top = self.count
         queryset = self.object_list
-        try:
-            sql, params = queryset.values("pk")[bottom:top].query.sql_with_params()
-        except EmptyResultSet:
-            return self._get_page([], number, self)
+        if self.key is not None:
+            material = repr(("page", self.key, bottom, top))
+        else:
+            try:
+                sql, params = queryset.values("pk")[bottom:top].query.sql_with_params()
+            except EmptyResultSet:
+                return self._get_page(RowsById(queryset, []), number, self)
+            material = repr((queryset.db, sql, params))
         ids = caching.remember(
             "page",
-            repr((queryset.db, sql, params)),
+            material,
             lambda: list(queryset.values_list("pk", flat=True)[bottom:top]),
             settings.COUNT_CACHE_SECONDS,
         )
-        rows = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        return self._get_page(RowsById(queryset, ids), number, self)
+
+
+class RowsById(Sequence):
+    """The rows of ``queryset`` with these ``ids``, in their order, read on
+    first use: a page whose rows are shown from a cached fragment (keyed by
+    ``ids``) never reads them."""
+
+    def __init__(self, queryset, ids):
+        self.queryset = queryset
+        self.ids = ids
+        self._rows = None
+
+    def _load(self):
+        if self._rows is None:
+            found = {
+                row.pk: row for row in self.queryset.filter(pk__in=self.ids).order_by()
+            }
+            self._rows = [found[pk] for pk in self.ids if pk in found]
+        return self._rows
+
+    def __len__(self):
+        return len(self.ids) if self._rows is None else len(self._rows)
+
+    def __getitem__(self, index):
+        return self._load()[index]
+
+    def __iter__(self):
+        return iter(self._load())
 
 
 PAGE_NUMBER_ERROR = "Give a whole number from 1 up, or “last”."

@@ -13,6 +13,13 @@ What is cached, all through this module:
   for ``settings.COUNT_CACHE_SECONDS``.
 - **Timelines** (``timeline``): a claim's laid-out evidence timeline, for
   ``settings.COUNT_CACHE_SECONDS``.
+- **Claim page parts** (``timeline-html``, ``evidence-items``, ``fragment``,
+  ``best-evidence``, ``claim-versions``): rendered HTML of the claim page that
+  shows published data only (its timeline figure, a page of evidence links,
+  the panels a ``{% datacache %}`` tag encloses), its best-evidence links and
+  its list of versions, for
+  ``settings.COUNT_CACHE_SECONDS``. One copy serves every reader, so
+  nothing of a request (query string, user, CSRF token) may enter them.
 
 How they go stale: **every key carries the data version**
 (:func:`dataversion.version.data_version`), a number that every committed

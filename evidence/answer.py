@@ -9,7 +9,10 @@ and anecdotal designs; within a tier, controlled before self-report.
 
 import re
 
+from django.conf import settings
 from django.db.models import Case, F, IntegerField, Value, When
+
+from dataversion import caching
 
 from .models import Evidence, EvidenceType
 from .models.links import evidence_type_rank
@@ -50,6 +53,18 @@ def best_evidence(claim, *, shown=BEST_EVIDENCE_SHOWN):
             F("study__year").desc(nulls_last=True),
             "-id",
         )[:shown]
+    )
+
+
+def claim_best_evidence(claim):
+    """:func:`best_evidence` of ``claim``, found once until data changes
+    (ordering all of a claim's links by tier costs a query to compile and,
+    for the largest claims, to sort)."""
+    return caching.remember(
+        "best-evidence",
+        str(claim.pk),
+        lambda: best_evidence(claim),
+        settings.COUNT_CACHE_SECONDS,
     )
 
 

@@ -1,6 +1,7 @@
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.http import (
     FileResponse,
@@ -14,13 +15,15 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from core.listing import FilteredListView, filters_invalid, page_or_404
 from core.pagination import CachedPagePaginator
+from dataversion import caching
 from sitecontent.models import SiteIntro
 from studies.models import Population, Study
 
-from .answer import best_evidence
+from .answer import claim_best_evidence
 from .filters import ClaimEvidenceFilterSet, ClaimFilterSet
 from .forest import claim_forests
 from .forms import SearchForm
+from .fragments import evidence_items_html
 from .models import (
     Claim,
     ClaimSlugAlias,
@@ -35,7 +38,7 @@ from .profile import TYPE_WEIGHTS
 from .search import fewer_words_suggestion, search_words, spelling_suggestion
 from .services import version_links
 from .templatetags.atlas import query_url
-from .timeline import claim_timeline
+from .timeline import claim_timeline_html
 from .tombstones import tombstone_reason
 from .verdict import (
     DOMAINS,
@@ -64,6 +67,7 @@ GROUP_HEADINGS = {
     Direction.CONTRADICTS: "Evidence that contradicts the claim",
     Direction.MIXED: "Mixed findings",
 }
+PAGE_PARAMS = {f"{direction}_page" for direction in Direction}
 GROUP_NOUNS = {
     Direction.SUPPORTS: "supporting evidence",
     Direction.CONTRADICTS: "contradicting evidence",
@@ -117,6 +121,7 @@ class EvidenceGroup:
     heading: str
     page_param: str
     page: Page
+    items_html: str
 
     @property
     def fragment(self):
@@ -167,7 +172,9 @@ class ClaimAddressMixin:
 
     def dispatch(self, request, *args, **kwargs):
         slug = kwargs["slug"]
-        if not Claim.objects.filter(slug=slug).exists():
+        # The claim shown, found once (get_object returns it).
+        self.claim = self.get_queryset().filter(slug=slug).first()
+        if self.claim is None and not Claim.objects.filter(slug=slug).exists():
             alias = (
                 ClaimSlugAlias.objects.select_related("claim").filter(slug=slug).first()
             )
@@ -177,6 +184,11 @@ class ClaimAddressMixin:
                 )
                 return HttpResponsePermanentRedirect(path)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        if queryset is None and self.claim is not None:
+            return self.claim
+        return super().get_object(queryset)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -237,25 +249,51 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         chosen = []
         if self.filterset.is_bound and not invalid:
             chosen = self.filterset.cleaned_data.get("direction")
+        # What decides a group's rows and order, besides its direction: the
+        # filters (every parameter but the groups' page numbers).
+        filters = sorted(
+            (name, value)
+            for name, values in self.request.GET.lists()
+            if name not in PAGE_PARAMS
+            for value in values
+        )
         groups = []
         for direction in Direction:
             if chosen and direction not in chosen:
                 continue
-            page_param = f"{direction}_page"
+            page_param = f"{direction}_page"  # one of PAGE_PARAMS
+            group_links = links.filter(direction=direction)
             paginator = CachedPagePaginator(
-                links.filter(direction=direction), self.evidence_per_page
+                group_links,
+                self.evidence_per_page,
+                key=None
+                if invalid
+                else repr((links.db, self.object.pk, str(direction), filters)),
             )
             number = None if invalid else self.request.GET.get(page_param)
             page = page_or_404(paginator, number, what=GROUP_NOUNS[direction])
             groups.append(
-                EvidenceGroup(direction, GROUP_HEADINGS[direction], page_param, page)
+                EvidenceGroup(
+                    direction,
+                    GROUP_HEADINGS[direction],
+                    page_param,
+                    page,
+                    evidence_items_html(page.object_list),
+                )
             )
-        versions = list(
-            self.object.versions.published().order_by("-number")[:VERSIONS_SHOWN]
+        versions = caching.remember(
+            "claim-versions",
+            str(self.object.pk),
+            lambda: list(
+                self.object.versions.published()
+                .for_list()
+                .order_by("-number")[:VERSIONS_SHOWN]
+            ),
+            settings.COUNT_CACHE_SECONDS,
         )
         latest = versions[0] if versions else None
         context.update(
-            best_evidence=best_evidence(self.object),
+            best_evidence=claim_best_evidence(self.object),
             related_claims=self.object.related_claims.published().order_by(
                 "topic", "statement"
             ),
@@ -264,7 +302,7 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             citation=claim_citation(self.object, latest, self.request)
             if latest
             else None,
-            timeline=claim_timeline(self.object.pk),
+            timeline_html=claim_timeline_html(self.object.pk),
             forests=claim_forests(self.object),
             filter=self.filterset,
             groups=groups,

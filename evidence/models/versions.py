@@ -26,6 +26,21 @@ class ClaimVersionQuerySet(models.QuerySet):
         unpublished state, is kept but never shown)."""
         return self.filter(status=Status.PUBLISHED)
 
+    def for_list(self):
+        """Versions with the fields a list of them shows (their number, date,
+        verdict and summary), not the stored links and changes, which grow
+        with the claim's evidence."""
+        return self.only(
+            "claim",
+            "number",
+            "created",
+            "status",
+            "certainty",
+            "verdict_direction",
+            "summary",
+            "note",
+        )
+
 
 class ClaimVersion(models.Model):
     """A numbered, citable state of a published claim.

@@ -1,6 +1,10 @@
 """Template tags of the reader pages: profile graphics, filter and page links."""
 
 from django import forms, template
+from django.conf import settings
+from django.utils.translation import get_language
+
+from dataversion import caching
 
 from .. import answer
 from ..profile import TYPE_WEIGHTS, format_weight
@@ -254,3 +258,45 @@ def type_weight(evidence_type):
     """What one link of ``evidence_type`` weighs (evidence/profile.py), e.g.
     ``0.25``: pages state the weights from the rule, never a copy of them."""
     return format_weight(TYPE_WEIGHTS[evidence_type])
+
+
+class DataCacheNode(template.Node):
+    def __init__(self, nodelist, name, vary_on):
+        self.nodelist = nodelist
+        self.name = name
+        self.vary_on = vary_on
+
+    def render(self, context):
+        material = repr(
+            (
+                self.name,
+                [str(value.resolve(context)) for value in self.vary_on],
+                get_language(),
+            )
+        )
+        return caching.remember(
+            "fragment",
+            material,
+            lambda: str(self.nodelist.render(context)),
+            settings.COUNT_CACHE_SECONDS,
+        )
+
+
+@register.tag
+def datacache(parser, token):
+    """``{% datacache "name" value… %}…{% enddatacache %}``: the enclosed part
+    rendered once per ``name`` and values until data changes (the key carries
+    the data version, dataversion/caching.py).
+
+    One copy serves every reader: the part must show published data only,
+    decided by the values named: nothing of the request (no query string,
+    user, CSRF token or nonce).
+    """
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("datacache needs a name")
+    nodelist = parser.parse(("enddatacache",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    vary_on = [parser.compile_filter(bit) for bit in bits[2:]]
+    return DataCacheNode(nodelist, name, vary_on)
