@@ -153,7 +153,12 @@ def test_api_times_are_utc_whatever_time_zone_is_active():
 
 @pytest.mark.parametrize(
     "stored",
-    ['["Ly C", "Greb AC"]', '{"a": [1, 2.5, null, true]}', '"text"', "18446744073709551616"],
+    [
+        '["Ly C", "Greb AC"]',
+        '{"a": [1, 2.5, null, true]}',
+        '"text"',
+        "18446744073709551616",
+    ],
 )
 def test_json_fields_decode_what_djangos_json_field_decodes(stored):
     from django.db import connection, models
