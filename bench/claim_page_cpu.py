@@ -15,6 +15,7 @@ cProfile's cumulative listing otherwise).
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -23,7 +24,9 @@ from pathlib import Path
 
 import django
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# BENCH_APP_ROOT: another checkout to measure (bench/run.py --before).
+APP_ROOT = os.environ.get("BENCH_APP_ROOT") or Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(APP_ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 # Production-like: DEBUG off (no query log), no HTTPS redirect for the client.
 os.environ["DEBUG"] = "0"
@@ -105,6 +108,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--profile", metavar="DIR", type=Path)
+    parser.add_argument("--json", action="store_true", help="one JSON line")
     args = parser.parse_args()
     # No collectstatic here: plain static URLs instead of the manifest's.
     settings.STORAGES = {
@@ -114,16 +118,27 @@ def main():
         },
     }
     client = Client()
+    results = {}
     for name, (slug, count) in claims().items():
         url = f"/claims/{slug}/"
         times = measure(client, url, args.requests)
-        print(
-            f"{name:8} {count:6} links  median {statistics.median(times):6.1f} ms"
-            f"  max {max(times):6.1f} ms  CPU  ({url})"
-        )
+        results[name] = {
+            "links": count,
+            "median_ms": round(statistics.median(times), 2),
+            "max_ms": round(max(times), 2),
+            "url": url,
+        }
+        if not args.json:
+            print(
+                f"{name:8} {count:6} links  median {statistics.median(times):6.1f} ms"
+                f"  max {max(times):6.1f} ms  CPU  ({url})"
+            )
         if args.profile:
             args.profile.mkdir(parents=True, exist_ok=True)
             profile(client, url, args.profile / f"claim-page-{name}.txt")
+
+    if args.json:
+        print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -139,6 +139,24 @@ def markdown(report):
         )
         e = size["csv_export"]
         q = size["queries"]["CSV export"]
+        cpu = size.get("claim_page_cpu")
+        if cpu:
+            before_cpu = (size.get("before") or {}).get("claim_page_cpu") or {}
+            lines += [
+                "",
+                "Claim page CPU per request (bench/claim_page_cpu.py, Django's test "
+                "client, 30 requests after warm-up): median / max ms.",
+                "",
+                "| claim | links | before | after |",
+                "|---|---:|---:|---:|",
+            ]
+            for name, row in cpu.items():
+                old = before_cpu.get(name)
+                lines.append(
+                    f"| {name} | {row['links']:,} | "
+                    + (f"{old['median_ms']:g} / {old['max_ms']:g}" if old else "")
+                    + f" | {row['median_ms']:g} / {row['max_ms']:g} |"
+                )
         lines += ["", *throughput_table(size["throughput"]), ""]
         if size.get("before"):
             lines += [*before_after_tables(size), ""]

@@ -98,12 +98,28 @@ def serve(app, env, name, root=ROOT):
     ).start()
 
 
+def claim_page_cpu(env, root=ROOT, profiles=None):
+    """bench/claim_page_cpu.py for the median and the largest claim: CPU ms
+    per page (median and max of 30), on a quiet machine (no server running)."""
+    command = [PYTHON, str(ROOT / "bench" / "claim_page_cpu.py"), "--json"]
+    command += ["--requests", "30"]
+    if profiles:
+        command += ["--profile", str(profiles)]
+    output = subprocess.run(
+        command, cwd=root, env={**env, "BENCH_APP_ROOT": str(root)},
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def before_run(evidence, args, database, targets_path):
     """The earlier checkout (``--before``) on the same data, in the same
     minutes: the readers and the throughput of its lists (the baseline's
     are the current run's: the same JSON)."""
     env = app_env(database, False, root=args.before, name="before")
     flush_redis()
+    log("before: claim page CPU")
+    page_cpu = claim_page_cpu(env, args.before)
     app = serve("config.wsgi:application", env, f"before-{evidence}", root=args.before)
     try:
         log("before: warm-up")
@@ -118,7 +134,12 @@ def before_run(evidence, args, database, targets_path):
         rates = throughput({"app": app}, args.throughput_duration)
     finally:
         app.stop()
-    return {"readers": readers, "load_average": load, "throughput": rates}
+    return {
+        "readers": readers,
+        "load_average": load,
+        "throughput": rates,
+        "claim_page_cpu": page_cpu,
+    }
 
 
 def workers(server):
@@ -385,6 +406,10 @@ def run_size(evidence, args, database):
         ).stdout
     )  # fmt: skip
     flush_redis()
+    log("claim page CPU (Django test client)")
+    last = evidence == max(int(size) for size in args.sizes.split(","))
+    page_cpu = claim_page_cpu(env, profiles=RESULTS / "profiles" if last else None)
+    flush_redis()
 
     app = serve("config.wsgi:application", env, f"app-{evidence}")
     try:
@@ -455,6 +480,7 @@ def run_size(evidence, args, database):
         "load_average": {"before_readers": load_before, "after_readers": load_after},
         "queries": queries,
         "worker_peak_rss_mib": round(peak_rss, 1),
+        "claim_page_cpu": page_cpu,
         "csv_export": export,
         "throughput": {
             "tool": "wrk",
