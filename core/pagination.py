@@ -101,8 +101,9 @@ class CachedPagePaginator(CachedCountPaginator):
         ids = caching.remember(
             "page",
             material,
-            lambda: list(queryset.values_list("pk", flat=True)[bottom:top]),
+            lambda: tuple(queryset.values_list("pk", flat=True)[bottom:top]),
             settings.COUNT_CACHE_SECONDS,
+            in_process=True,
         )
         return self._get_page(RowsById(queryset, ids), number, self)
 

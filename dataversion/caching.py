@@ -7,8 +7,9 @@ What is cached, all through this module:
   ``settings.API_RESPONSE_CACHE_SECONDS``.
 - **Counts** (``count``): the number of rows of a list, per query or per
   request's filters (the paginators), for ``settings.COUNT_CACHE_SECONDS``;
-  also remembered in this process (:data:`LOCAL_ENTRIES` at most), which
-  saves a round trip to Redis on every page.
+  also remembered in this process (:data:`LOCAL_ENTRIES` and
+  :data:`LOCAL_CHARACTERS` at most), which saves a round trip to Redis on
+  every page; so are a page's ids and every cached piece of HTML.
 - **Page ids** (``page``): the ids of one page of an order no index can give,
   for ``settings.COUNT_CACHE_SECONDS``.
 - **Timelines** (``timeline``): a claim's laid-out evidence timeline, for
@@ -53,9 +54,19 @@ from .version import data_version
 
 # Entries remembered by each process on top of the shared cache (their keys
 # carry the data version, so a write makes them unreachable); cleared whole
-# when full.
+# when full, by number or by size, so that a worker's memory stays flat.
 LOCAL_ENTRIES = 2000
+LOCAL_CHARACTERS = 8_000_000
 _local: dict[str, tuple[Any, float]] = {}
+_local_characters = 0
+
+
+def _kept_locally(value: Any, in_process: bool) -> bool:
+    # Only values no caller can change in place: a process shares one copy
+    # between its threads, where the shared cache gives each its own.
+    return isinstance(value, str) or (
+        in_process and isinstance(value, int | tuple | frozenset)
+    )
 
 
 def versioned_key(kind: str, material: str) -> str:
@@ -74,22 +85,26 @@ def remember(
     in_process: bool = False,
 ) -> Any:
     """The value cached for ``material`` under the current data version, or
-    ``compute()`` stored for ``seconds``. ``in_process`` also keeps it in this
-    process (for small values read on every request, such as counts)."""
+    ``compute()`` stored for ``seconds``. Text (rendered HTML) is also kept in
+    this process, saving a round trip to the shared cache on every page, and
+    so are numbers and tuples when ``in_process`` (counts, a page's ids)."""
+    global _local_characters
     key = versioned_key(kind, material)
     now = time.monotonic()
-    if in_process:
-        value, expires = _local.get(key, (None, 0.0))
-        if value is not None and expires >= now:
-            return value
+    value, expires = _local.get(key, (None, 0.0))
+    if value is not None and expires >= now:
+        return value
     value = cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, seconds)
-    if in_process:
-        if len(_local) >= LOCAL_ENTRIES:
+    if _kept_locally(value, in_process):
+        size = len(value) if isinstance(value, str | tuple | frozenset) else 1
+        if len(_local) >= LOCAL_ENTRIES or _local_characters + size > LOCAL_CHARACTERS:
             _local.clear()
+            _local_characters = 0
         _local[key] = (value, now + seconds)
+        _local_characters += size
     return value
 
 
@@ -105,5 +120,7 @@ def store(key: str, value: Any, seconds: int) -> None:
 
 def reset() -> None:
     """Empty every cache: the shared one and this process's memo."""
+    global _local_characters
     cache.clear()
     _local.clear()
+    _local_characters = 0

@@ -1,5 +1,6 @@
 import datetime
 from dataclasses import dataclass
+from functools import cache, partial
 
 from django.conf import settings
 from django.core.paginator import Page
@@ -293,7 +294,8 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
         )
         latest = versions[0] if versions else None
         context.update(
-            best_evidence=claim_best_evidence(self.object),
+            # Read only when the cached summary panel is rendered anew.
+            best_evidence=cache(partial(claim_best_evidence, self.object)),
             related_claims=self.object.related_claims.published().order_by(
                 "topic", "statement"
             ),

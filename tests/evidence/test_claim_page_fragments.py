@@ -123,3 +123,23 @@ def test_a_new_version_shows_at_once_in_the_list_of_versions(client):
     second = text(client.get(url))
     assert "Second wording" in second
     assert f"Version {latest + 1}</a>" in second
+
+
+def checked_boxes(page):
+    return sorted(re.findall(r'value="(\w+)"[^>]*\bchecked\b', page))
+
+
+def test_the_filter_panel_is_cached_only_unfiltered_and_shows_each_readers_filters(
+    client,
+):
+    link = EvidenceFactory(evidence_type="controlled", direction="supports")
+    url = link.claim.get_absolute_url()
+    for _ in range(2):  # the unfiltered panel, rendered then cached
+        assert checked_boxes(text(client.get(url))) == []
+    filtered = text(client.get(url + "?evidence_type=anecdotal&direction=mixed"))
+    assert checked_boxes(filtered) == ["anecdotal", "mixed"]
+    # A filtered view is never cached for the unfiltered page, nor the reverse.
+    assert checked_boxes(text(client.get(url))) == []
+    assert checked_boxes(text(client.get(url + "?direction=supports"))) == [
+        "supports"
+    ]
