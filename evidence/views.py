@@ -258,30 +258,46 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             if name not in PAGE_PARAMS
             for value in values
         )
-        groups = []
-        for direction in Direction:
-            if chosen and direction not in chosen:
-                continue
-            page_param = f"{direction}_page"  # one of PAGE_PARAMS
-            group_links = links.filter(direction=direction)
-            paginator = CachedPagePaginator(
-                group_links,
-                self.evidence_per_page,
-                key=None
-                if invalid
-                else repr((links.db, self.object.pk, str(direction), filters)),
-            )
-            number = None if invalid else self.request.GET.get(page_param)
-            page = page_or_404(paginator, number, what=GROUP_NOUNS[direction])
-            groups.append(
-                EvidenceGroup(
-                    direction,
-                    GROUP_HEADINGS[direction],
-                    page_param,
-                    page,
-                    evidence_items_html(page.object_list),
+
+        def evidence_groups():
+            groups = []
+            for direction in Direction:
+                if chosen and direction not in chosen:
+                    continue
+                page_param = f"{direction}_page"  # one of PAGE_PARAMS
+                group_links = links.filter(direction=direction)
+                paginator = CachedPagePaginator(
+                    group_links,
+                    self.evidence_per_page,
+                    key=None
+                    if invalid
+                    else repr((links.db, self.object.pk, str(direction), filters)),
                 )
-            )
+                number = None if invalid else self.request.GET.get(page_param)
+                page = page_or_404(paginator, number, what=GROUP_NOUNS[direction])
+                groups.append(
+                    EvidenceGroup(
+                        direction,
+                        GROUP_HEADINGS[direction],
+                        page_param,
+                        page,
+                        evidence_items_html(page.object_list),
+                    )
+                )
+            return groups
+
+        if self.request.GET:
+            groups = evidence_groups()
+            match_count = sum(group.page.paginator.count for group in groups)
+        else:
+            # Unfiltered, the evidence is the same for every reader: its
+            # cached fragment reads these (the template calls them) only when
+            # rendered anew.
+            groups = cache(evidence_groups)
+
+            def match_count():
+                return sum(group.page.paginator.count for group in groups())
+
         versions = caching.remember(
             "claim-versions",
             str(self.object.pk),
@@ -309,8 +325,9 @@ class ClaimDetailView(ClaimAddressMixin, DetailView):
             filter=self.filterset,
             groups=groups,
             profile=self.object.profile,
-            match_count=sum(group.page.paginator.count for group in groups),
-            filtered=any(
+            match_count=match_count,
+            filtered=bool(self.request.GET)
+            and any(
                 value.strip()
                 for name in self.filterset.form.fields
                 if name != "ordering"

@@ -21,7 +21,9 @@ def listed(response):
 
 def group(response, direction):
     """Titles of the studies in one evidence group of a claim page."""
-    for evidence_group in response.context["groups"]:
+    groups = response.context["groups"]
+    # Unfiltered, the page gives the groups for its cached fragment to call.
+    for evidence_group in groups() if callable(groups) else groups:
         if evidence_group.direction == direction:
             return [link.study.title for link in evidence_group.page.object_list]
     return None
