@@ -113,7 +113,13 @@ class ClaimListView(FilteredListView):
 
     def get_context_data(self, **kwargs):
         # Filter, chip and page links land on the list, below the form on phones.
-        return super().get_context_data(results_fragment="#results", **kwargs)
+        context = super().get_context_data(results_fragment="#results", **kwargs)
+        context["filters_given"] = any(name != "page" for name in self.request.GET)
+        # What decides the items' HTML (templates/evidence/claim_list.html).
+        context["page_claim_ids"] = ",".join(
+            str(claim.pk) for claim in context["object_list"]
+        )
+        return context
 
 
 @dataclass

@@ -143,3 +143,20 @@ def test_the_filter_panel_is_cached_only_unfiltered_and_shows_each_readers_filte
     assert checked_boxes(text(client.get(url + "?direction=supports"))) == [
         "supports"
     ]
+
+
+def test_the_claims_list_shows_a_changed_statement_at_once_and_each_readers_filters(
+    client,
+):
+    claim = ClaimFactory(statement="An old statement of the claim.", topic="risk")
+    EvidenceFactory(claim=claim)
+    for _ in range(2):  # rendered, then served from the fragments
+        page = text(client.get("/claims/"))
+        assert "An old statement of the claim." in page
+        assert checked_boxes(page) == []
+    claim.statement = "A new statement of the claim."
+    claim.save()
+    page = text(client.get("/claims/"))
+    assert "An old statement" not in page and "A new statement of the claim." in page
+    assert checked_boxes(text(client.get("/claims/?topic=risk"))) == ["risk"]
+    assert checked_boxes(text(client.get("/claims/?page=1"))) == []
