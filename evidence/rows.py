@@ -15,8 +15,8 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import serializers
 
 from accounts.models import public_name
-from core.nulls import BLANK_AS_NULL
 from core.reversing import PLACEHOLDER, api_url, page_url
+from core.rows import column_value
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -41,8 +41,9 @@ STUDY_DISPLAY_COLUMNS = STUDY_PROPERTY_COLUMNS + STUDY_SOURCE_COLUMNS
 USER_COLUMNS = ("first_name", "last_name")
 
 
-class StudyRow:
-    """A study's columns, with Study's own display properties (no instance)."""
+class StudyRow(dict):
+    """A study's columns, with Study's own display properties (no instance):
+    ``row["title"]`` and ``row.title`` alike."""
 
     citation = Study.citation
     authors_display = Study.authors_display
@@ -50,8 +51,13 @@ class StudyRow:
     pubmed_url = Study.pubmed_url
     source_url = Study.source_url
 
+    @property
+    def pk(self):
+        return self["id"]
+
     def __init__(self, values):
-        self.__dict__.update(values)
+        super().__init__(values)
+        self.__dict__ = self
 
 
 def _plain_fields(serializer, special):
@@ -126,21 +132,6 @@ class _Urls:
         )
 
 
-def _column_value(field, column):
-    """``row -> API value`` of a plain serializer field read from ``column``."""
-    represent = field.to_representation
-    blank_is_null = getattr(field, BLANK_AS_NULL, False)
-
-    def value(row):
-        stored = row[column]
-        if stored is None:
-            return None
-        shown = represent(stored)
-        return None if blank_is_null and shown == "" else shown
-
-    return value
-
-
 @cache
 def _plan():
     """``(study brief plan, evidence plan)``: for each field of the two
@@ -152,12 +143,12 @@ def _plan():
         if name in STUDY_SPECIAL:
             study_plan.append((name, None))
         elif study_fields[name].source == "id":
-            study_plan.append((name, _column_value(study_fields[name], "study_id")))
+            study_plan.append((name, column_value(study_fields[name], "study_id")))
         else:
             column = "study__" + study_fields[name].source
-            study_plan.append((name, _column_value(study_fields[name], column)))
+            study_plan.append((name, column_value(study_fields[name], column)))
     evidence_plan = [
-        (name, None if name in EVIDENCE_SPECIAL else _column_value(field, field.source))
+        (name, None if name in EVIDENCE_SPECIAL else column_value(field, field.source))
         for name, field in (
             (name, evidence_fields.get(name)) for name in EvidenceSerializer.Meta.fields
         )

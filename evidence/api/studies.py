@@ -9,6 +9,7 @@ from drf_spectacular.utils import (
 from studies.api import StudyViewSet
 from studies.serializers import StudySerializer
 
+from .. import study_rows
 from ..filters import StudyClaimFilterSet
 from ..models import Evidence
 from ..serializers import (
@@ -34,6 +35,19 @@ class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     # claims each study informs (StudySerializer's ``claims``), prefetched.
     serializer_class = StudyWorkflowSerializer
     filterset_class = StudyClaimFilterSet
+
+    def list(self, request, *args, **kwargs):
+        if request.accepted_renderer.format == "csv":
+            return super().list(request, *args, **kwargs)
+        # Serialised from the rows of the page (evidence/study_rows.py): the
+        # serializer's JSON, tests/evidence/test_study_rows.py holds them equal.
+        queryset = self.filter_queryset(super().get_queryset())
+        page = self.paginate_queryset(
+            queryset.values(*study_rows.study_columns(self.serializer_class))
+        )
+        return self.get_paginated_response(
+            study_rows.study_data(page, request, self.serializer_class)
+        )
 
     def get_queryset(self):
         # Only what StudyClaimSerializer shows: a claim row also holds its
