@@ -2,11 +2,12 @@
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import (
+    extend_schema,
     extend_schema_serializer,
     extend_schema_view,
 )
 
-from studies.api import StudyViewSet
+from studies.api import LIST_SCHEMA, StudyViewSet
 from studies.serializers import StudySerializer
 
 from .. import study_rows
@@ -27,7 +28,10 @@ class StudyWorkflowSerializer(WorkflowMixin, StudySerializer):
         pass
 
 
-@extend_schema_view(**write_schema("a study", StudyWorkflowSerializer))
+@extend_schema_view(
+    list=extend_schema(**LIST_SCHEMA),
+    **write_schema("a study", StudyWorkflowSerializer),
+)
 class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     """Studies, written under the same review workflow as claims and links."""
 
