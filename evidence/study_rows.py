@@ -65,6 +65,7 @@ def _study_plan(serializer_class):
     return plan
 
 
+@cache
 def study_columns(serializer_class):
     """The ``.values()`` columns :func:`study_data` needs."""
     serializer = serializer_class()
