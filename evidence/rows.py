@@ -11,12 +11,9 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 
 from functools import cache
 
-from django.core.exceptions import ImproperlyConfigured
-from rest_framework import serializers
-
 from accounts.models import public_name
 from core.reversing import PLACEHOLDER, api_url, page_url
-from core.rows import column_value
+from core.rows import column_fields, column_value
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -60,20 +57,6 @@ class StudyRow(dict):
         self.__dict__ = self
 
 
-def _plain_fields(serializer, special):
-    fields = {}
-    for name, field in serializer.fields.items():
-        if name in special:
-            continue
-        model_field = serializer.Meta.model._meta.concrete_fields
-        if isinstance(
-            field, serializers.SerializerMethodField | serializers.RelatedField
-        ) or field.source not in {f.attname for f in model_field}:
-            return None  # a field this module does not know how to fetch
-        fields[name] = field
-    return fields
-
-
 @cache
 def _fields():
     """``(evidence fields, study fields)`` that map to columns.
@@ -82,19 +65,10 @@ def _fields():
     preview), so a serializer field this module cannot produce is an error
     at the first request, never a silent second representation.
     """
-    evidence = _plain_fields(EvidenceSerializer(), EVIDENCE_SPECIAL)
-    study = _plain_fields(StudyBriefSerializer(), STUDY_SPECIAL)
-    expected = set(EVIDENCE_SPECIAL) | set(evidence or ())
-    if (
-        evidence is None
-        or study is None
-        or set(EvidenceSerializer.Meta.fields) != expected
-    ):
-        raise ImproperlyConfigured(
-            "EvidenceSerializer or StudyBriefSerializer has a field that "
-            "evidence/rows.py does not produce: add it to evidence_data()."
-        )
-    return evidence, study
+    return (
+        column_fields(EvidenceSerializer(), EVIDENCE_SPECIAL, "evidence/rows.py"),
+        column_fields(StudyBriefSerializer(), STUDY_SPECIAL, "evidence/rows.py"),
+    )
 
 
 def evidence_columns():
