@@ -118,8 +118,8 @@ def _claim_plan():
 
 
 def published_claims(study_ids):
-    """The published links of the studies ``study_ids``, as their ``claims``
-    read (StudySerializer.get_claims): ``{study id: [claim]}``."""
+    """Rows of the published links of the studies ``study_ids``, in the
+    order of their ``claims`` (the detail's prefetch)."""
     columns, _ = _claim_plan()
     rows = (
         Evidence.objects.published()

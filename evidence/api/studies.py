@@ -36,7 +36,8 @@ class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
     """Studies, written under the same review workflow as claims and links."""
 
     # Evidence adds what studies know nothing of: the claim filter, and the
-    # claims each study informs (StudySerializer's ``claims``), prefetched.
+    # claims each study informs (StudySerializer's ``claims``): prefetched
+    # for a single study, read as rows with the page for the list.
     serializer_class = StudyWorkflowSerializer
     filterset_class = StudyClaimFilterSet
 
@@ -45,6 +46,7 @@ class ModeratedStudyViewSet(TombstoneMixin, ModeratedWritesMixin, StudyViewSet):
             return super().list(request, *args, **kwargs)
         # Serialised from the rows of the page (evidence/study_rows.py): the
         # serializer's JSON, tests/evidence/test_study_rows.py holds them equal.
+        # The page's claims are one more query there, not this prefetch.
         queryset = self.filter_queryset(super().get_queryset())
         page = self.paginate_queryset(
             queryset.values(*study_rows.study_columns(self.serializer_class))
