@@ -7,7 +7,6 @@ from .filters import StudyFilterSet
 from .models import Study
 from .serializers import StudySerializer
 
-
 # Also the schema of subclasses that serve the list their own way.
 LIST_SCHEMA = {
     "summary": "List studies",
