@@ -14,6 +14,7 @@ from django.urls import get_script_prefix
 from django.urls import reverse as django_reverse
 from django.utils.http import RFC3986_SUBDELIMS
 from rest_framework.reverse import reverse as api_reverse
+from rest_framework.settings import api_settings
 
 PLACEHOLDER = "987654321"  # valid for the int, slug and str converters
 _TEMPLATES: dict = {}
@@ -29,6 +30,9 @@ def _origin(request):
             request.build_absolute_uri("/"),
             get_script_prefix(),
             getattr(request, "version", None),
+            # DRF's reverse() keeps ``?format=`` (preserve_builtin_query_params):
+            # a CSV request's templates must not serve the JSON ones.
+            request.GET.get(api_settings.URL_FORMAT_OVERRIDE or ""),
         )
     return origin
 

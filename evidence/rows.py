@@ -11,12 +11,9 @@ request, not per row). tests/evidence/test_rows.py holds the two outputs equal.
 
 from functools import cache
 
-from django.core.exceptions import ImproperlyConfigured
-from rest_framework import serializers
-
 from accounts.models import public_name
-from core.nulls import BLANK_AS_NULL
 from core.reversing import PLACEHOLDER, api_url, page_url
+from core.rows import column_fields, column_value
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -42,8 +39,9 @@ STUDY_DISPLAY_COLUMNS = STUDY_PROPERTY_COLUMNS + STUDY_SOURCE_COLUMNS
 USER_COLUMNS = ("first_name", "last_name")
 
 
-class StudyRow:
-    """A study's columns, with Study's own display properties (no instance)."""
+class StudyRow(dict):
+    """A study's columns, with Study's own display properties (no instance):
+    ``row["title"]`` and ``row.title`` alike."""
 
     citation = Study.citation
     authors_display = Study.authors_display
@@ -51,22 +49,13 @@ class StudyRow:
     pubmed_url = Study.pubmed_url
     source_url = Study.source_url
 
+    @property
+    def pk(self):
+        return self["id"]
+
     def __init__(self, values):
-        self.__dict__.update(values)
-
-
-def _plain_fields(serializer, special):
-    fields = {}
-    for name, field in serializer.fields.items():
-        if name in special:
-            continue
-        model_field = serializer.Meta.model._meta.concrete_fields
-        if isinstance(
-            field, serializers.SerializerMethodField | serializers.RelatedField
-        ) or field.source not in {f.attname for f in model_field}:
-            return None  # a field this module does not know how to fetch
-        fields[name] = field
-    return fields
+        super().__init__(values)
+        self.__dict__ = self
 
 
 @cache
@@ -77,19 +66,10 @@ def _fields():
     preview), so a serializer field this module cannot produce is an error
     at the first request, never a silent second representation.
     """
-    evidence = _plain_fields(EvidenceSerializer(), EVIDENCE_SPECIAL)
-    study = _plain_fields(StudyBriefSerializer(), STUDY_SPECIAL)
-    expected = set(EVIDENCE_SPECIAL) | set(evidence or ())
-    if (
-        evidence is None
-        or study is None
-        or set(EvidenceSerializer.Meta.fields) != expected
-    ):
-        raise ImproperlyConfigured(
-            "EvidenceSerializer or StudyBriefSerializer has a field that "
-            "evidence/rows.py does not produce: add it to evidence_data()."
-        )
-    return evidence, study
+    return (
+        column_fields(EvidenceSerializer(), EVIDENCE_SPECIAL, "evidence/rows.py"),
+        column_fields(StudyBriefSerializer(), STUDY_SPECIAL, "evidence/rows.py"),
+    )
 
 
 def evidence_columns():
@@ -140,21 +120,6 @@ class _Urls:
         )
 
 
-def _column_value(field, column):
-    """``row -> API value`` of a plain serializer field read from ``column``."""
-    represent = field.to_representation
-    blank_is_null = getattr(field, BLANK_AS_NULL, False)
-
-    def value(row):
-        stored = row[column]
-        if stored is None:
-            return None
-        shown = represent(stored)
-        return None if blank_is_null and shown == "" else shown
-
-    return value
-
-
 @cache
 def _plan():
     """``(study brief plan, evidence plan)``: for each field of the two
@@ -166,12 +131,12 @@ def _plan():
         if name in STUDY_SPECIAL:
             study_plan.append((name, None))
         elif study_fields[name].source == "id":
-            study_plan.append((name, _column_value(study_fields[name], "study_id")))
+            study_plan.append((name, column_value(study_fields[name], "study_id")))
         else:
             column = "study__" + study_fields[name].source
-            study_plan.append((name, _column_value(study_fields[name], column)))
+            study_plan.append((name, column_value(study_fields[name], column)))
     evidence_plan = [
-        (name, None if name in EVIDENCE_SPECIAL else _column_value(field, field.source))
+        (name, None if name in EVIDENCE_SPECIAL else column_value(field, field.source))
         for name, field in (
             (name, evidence_fields.get(name)) for name in EvidenceSerializer.Meta.fields
         )

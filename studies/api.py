@@ -7,17 +7,20 @@ from .filters import StudyFilterSet
 from .models import Study
 from .serializers import StudySerializer
 
+# Also the schema of subclasses that serve the list their own way.
+LIST_SCHEMA = {
+    "summary": "List studies",
+    "description": (
+        "Publications and other sources: the public sees published studies "
+        "(a study retracted by its publisher stays, flagged); curators also "
+        "drafts and studies in review, editors also withdrawn ones. Add "
+        "`format=csv` to download the whole filtered list as CSV."
+    ),
+}
+
 
 @extend_schema_view(
-    list=extend_schema(
-        summary="List studies",
-        description=(
-            "Publications and other sources: the public sees published studies "
-            "(a study retracted by its publisher stays, flagged); curators also "
-            "drafts and studies in review, editors also withdrawn ones. Add "
-            "`format=csv` to download the whole filtered list as CSV."
-        ),
-    ),
+    list=extend_schema(**LIST_SCHEMA),
     retrieve=extend_schema(summary="A study with the claims it informs"),
     create=extend_schema(summary="Add a study (curators); only a title is required"),
     update=extend_schema(summary="Replace a study (curators)"),

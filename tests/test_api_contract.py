@@ -114,3 +114,12 @@ def test_the_schema_marks_optional_text_nullable(api_client):
     study = schema["components"]["schemas"]["Study"]["properties"]
     assert study["doi"]["nullable"] is True
     assert "nullable" not in study["title"]
+
+
+def test_links_after_a_csv_request_carry_no_format(api_client, published_claim):
+    # core/reversing.py caches URL templates per origin; DRF's reverse() keeps
+    # a request's ?format=, so a CSV answer's templates must stay its own.
+    url = f"/api/v1/claims/{published_claim.slug}/"
+    api_client.get(url, {"format": "csv"})
+    claim = api_client.get(url).json()
+    assert claim["links"]["self"] == f"http://testserver{url}"
