@@ -140,9 +140,7 @@ def test_the_filter_panel_is_cached_only_unfiltered_and_shows_each_readers_filte
     assert checked_boxes(filtered) == ["anecdotal", "mixed"]
     # A filtered view is never cached for the unfiltered page, nor the reverse.
     assert checked_boxes(text(client.get(url))) == []
-    assert checked_boxes(text(client.get(url + "?direction=supports"))) == [
-        "supports"
-    ]
+    assert checked_boxes(text(client.get(url + "?direction=supports"))) == ["supports"]
 
 
 def test_the_claims_list_shows_a_changed_statement_at_once_and_each_readers_filters(
