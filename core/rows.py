@@ -16,6 +16,20 @@ from rest_framework import serializers
 from .nulls import BLANK_AS_NULL
 
 
+class Row(dict):
+    """A row's columns, read as ``row["name"]`` or ``row.name`` alike, with
+    ``pk`` for its ``id``: subclasses add a model's own display properties,
+    so that a row stands in for an instance without building one."""
+
+    @property
+    def pk(self):
+        return self["id"]
+
+    def __init__(self, values):
+        super().__init__(values)
+        self.__dict__ = self
+
+
 def column_fields(serializer, special, owner):
     """``name -> field`` of ``serializer``'s fields, other than ``special``,
     that each read one column of its model.

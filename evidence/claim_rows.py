@@ -13,7 +13,7 @@ from functools import cache
 
 from rest_framework import serializers
 
-from core.rows import column_fields, column_value
+from core.rows import Row, column_fields, column_value
 
 from .models import Claim
 from .serializers import ClaimSerializer
@@ -21,20 +21,12 @@ from .serializers import ClaimSerializer
 OWNER = "evidence/claim_rows.py"
 
 
-class ClaimRow(dict):
+class ClaimRow(Row):
     """A claim's columns, with Claim's own properties (no instance):
     ``row["slug"]`` and ``row.slug`` alike."""
 
     profile = Claim.profile
     verdict_overridden = Claim.verdict_overridden
-
-    @property
-    def pk(self):
-        return self["id"]
-
-    def __init__(self, values):
-        super().__init__(values)
-        self.__dict__ = self
 
 
 @cache

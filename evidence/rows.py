@@ -13,7 +13,7 @@ from functools import cache
 
 from accounts.models import public_name
 from core.reversing import PLACEHOLDER, api_url, page_url
-from core.rows import column_fields, column_value
+from core.rows import Row, column_fields, column_value
 from studies.models import Study
 from studies.serializers import StudyBriefSerializer
 
@@ -39,7 +39,7 @@ STUDY_DISPLAY_COLUMNS = STUDY_PROPERTY_COLUMNS + STUDY_SOURCE_COLUMNS
 USER_COLUMNS = ("first_name", "last_name")
 
 
-class StudyRow(dict):
+class StudyRow(Row):
     """A study's columns, with Study's own display properties (no instance):
     ``row["title"]`` and ``row.title`` alike."""
 
@@ -48,14 +48,6 @@ class StudyRow(dict):
     doi_url = Study.doi_url
     pubmed_url = Study.pubmed_url
     source_url = Study.source_url
-
-    @property
-    def pk(self):
-        return self["id"]
-
-    def __init__(self, values):
-        super().__init__(values)
-        self.__dict__ = self
 
 
 @cache
